@@ -1,0 +1,62 @@
+# Set-up and entry points. `make demo` and `make test` need nothing installed
+# by hand: Python packages go into .venv, Debian test tools come from apt-get.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Debian packages the tests use as independent oracles (command -> package).
+TEST_TOOLS := fsck.fat:dosfstools mcopy:mtools exiftool:libimage-exiftool-perl \
+	mat2:mat2 f3probe:f3 fusermount3:fuse3 pdftotext:poppler-utils qpdf:qpdf losetup:mount
+# Peers measured against in benchmarks only.
+BENCH_TOOLS := HandBrakeCLI:handbrake-cli hyperfine:hyperfine
+
+.PHONY: venv test demo bench lint format debian-test-tools debian-bench-tools clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { $(MAKE) --no-print-directory _apt PKGS=python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,cluster]'
+	@touch $(STAMP)
+
+# Install each missing tool's package; apt-get update only when needed.
+debian-test-tools:
+	@$(MAKE) --no-print-directory _tools TOOLS="$(TEST_TOOLS)"
+
+debian-bench-tools: debian-test-tools
+	@$(MAKE) --no-print-directory _tools TOOLS="$(BENCH_TOOLS)"
+
+_tools:
+	@missing=""; for pair in $(TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x /sbin/$$cmd ] || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
+	  if [ -n "$$missing" ]; then $(MAKE) --no-print-directory _apt PKGS="$$missing"; fi
+
+_apt:
+	@echo "installing Debian packages:$(PKGS)"
+	@SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PKGS) >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PKGS); }
+
+test: venv debian-test-tools
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(PY) -m pytest -n 2 --timeout 600 $(PYTEST_ARGS)
+
+demo: venv
+	$(VENV)/bin/sneakernet demo
+
+bench: venv debian-bench-tools
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+format: venv
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis

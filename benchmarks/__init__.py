@@ -1,0 +1,1 @@
+"""Benchmarks: ours against reference tools, measured in the same run."""

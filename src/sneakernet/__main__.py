@@ -1,0 +1,3 @@
+from sneakernet.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Command families; each module has `register(app)`."""
