@@ -19,11 +19,15 @@ from benchmarks.common import print_results
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("names", nargs="*", help="benchmark modules to run (default: all)")
-    parser.add_argument("--workdir", type=Path, help="where to put generated data (default: a temp dir)")
+    parser.add_argument(
+        "--workdir", type=Path, help="where to put generated data (default: a temp dir)"
+    )
     args = parser.parse_args()
     here = Path(__file__).parent
     names = args.names or sorted(
-        m.name[len("bench_"):] for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_")
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules([str(here)])
+        if m.name.startswith("bench_")
     )
     failed = False
     for name in names:

@@ -26,14 +26,24 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str | os.PathLike, env: dict[str, str] | None = None, cwd=None,
-            input: str | None = None, timeout: float = 600) -> CliResult:
+def run_cli(
+    *args: str | os.PathLike,
+    env: dict[str, str] | None = None,
+    cwd=None,
+    input: str | None = None,
+    timeout: float = 600,
+) -> CliResult:
     """Run the real `sneakernet` command in a subprocess, as an operator would."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "sneakernet", *map(str, args)],
-        capture_output=True, text=True, env=full_env, cwd=cwd, input=input, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        input=input,
+        timeout=timeout,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

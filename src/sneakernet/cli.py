@@ -45,28 +45,14 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user errors become one line on stderr and exit status 2."""
+    """Entry point: user errors become one line on stderr and exit status 2.
+
+    Usage errors are reported by the command-line parser itself (status 2).
+    """
     try:
-        app(args=argv, standalone_mode=False, prog_name="sneakernet")
+        app(args=argv, prog_name="sneakernet")
     except UserError as exc:
         if ui.state.debug:
             raise
         ui.error(str(exc))
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        ui.error("interrupted")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's own usage errors and aborts
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            ui.error("aborted")
-            sys.exit(1)
-        raise
