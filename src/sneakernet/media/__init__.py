@@ -1,0 +1,1 @@
+"""Media: probing, device profiles, transcoding, health checks."""
