@@ -1,0 +1,1 @@
+"""Cleaning: remove everything identifying from files, losslessly."""

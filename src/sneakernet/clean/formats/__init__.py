@@ -1,0 +1,1 @@
+"""One cleaner per format family, each behind the `Cleaner` interface."""
