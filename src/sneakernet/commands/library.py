@@ -1,0 +1,163 @@
+"""`sneakernet init`, `add`, `ls`, `rm`, `set`: keeping the library."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sneakernet import ui
+from sneakernet.errors import UserError
+from sneakernet.library.adding import add_paths
+from sneakernet.library.catalog import Item
+from sneakernet.library.project import find_project, init_project
+from sneakernet.sizes import human_size
+
+PROJECT_OPTION = typer.Option(
+    None, "--project", "-C", help="Project folder (default: nearest sneakernet.toml above here)."
+)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _state(item: Item) -> str:
+    if not Path(item.path).exists():
+        return "missing: original not found"
+    if item.state == "failed":
+        return f"failed: {item.state_reason}"
+    return item.state
+
+
+def item_json(item: Item) -> dict:
+    data = asdict(item)
+    data.pop("extra")
+    data["tags"] = list(item.tags)
+    data["name"] = item.name
+    data["card_size_estimate"] = item.card_size_estimate
+    data["state"] = _state(item)
+    return data
+
+
+def init(
+    directory: Path = typer.Argument(
+        Path("."), help="Folder to make a project (created if needed)."
+    ),
+) -> None:
+    """Create a project: sneakernet.toml and the catalog in .sneakernet/."""
+    project, created = init_project(directory)
+    if created:
+        ui.info(f"created project in {project.root}")
+    else:
+        ui.info(f"{project.root} is already a project; catalog checked")
+
+
+def add(
+    paths: list[Path] = typer.Argument(..., help="Files, or folders (each folder is a series)."),
+    priority: int = typer.Option(5, "--priority", "-p", min=1, max=10, help="1 (low) to 10."),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="Tag to attach (repeatable)."),
+    group: str | None = typer.Option(None, "--group", "-g", help="Group (series) name."),
+    project_dir: Path | None = PROJECT_OPTION,
+) -> None:
+    """Record originals in the catalog (they stay where they are)."""
+    project = find_project(project_dir)
+    with project.open_catalog() as catalog:
+        outcomes = add_paths(catalog, paths, priority=priority, tags=tuple(tag), group=group)
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        if outcome.status == "added":
+            where = (
+                f" [{outcome.item.group} #{outcome.item.position}]" if outcome.item.group else ""
+            )
+            ui.info(f"added {outcome.item.id}: {outcome.path.name} ({outcome.item.kind}){where}")
+        elif outcome.status == "duplicate":
+            ui.warn(f"{outcome.path}: {outcome.detail}")
+        else:
+            ui.info(f"{outcome.status} {outcome.item.id}: {outcome.path.name} ({outcome.detail})")
+    ui.info(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+
+
+def ls(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable list on stdout."),
+    project_dir: Path | None = PROJECT_OPTION,
+) -> None:
+    """List the items: kind, duration, sizes, priority, tags, group, state."""
+    project = find_project(project_dir)
+    with project.open_catalog() as catalog:
+        items = catalog.items()
+    if as_json:
+        ui.print_json([item_json(it) for it in items])
+        return
+    if not items:
+        ui.info("the library is empty; add files with `sneakernet add PATH`")
+        return
+    table = Table(box=None)
+    for column in ("id", "kind", "name", "length", "size", "card size", "prio", "tags"):
+        table.add_column(column)
+    table.add_column("group")
+    table.add_column("state")
+    for it in items:
+        card = human_size(it.card_size_estimate) + (" (est.)" if it.size_is_estimate else "")
+        group = f"{it.group} #{it.position}" if it.group else ""
+        table.add_row(
+            str(it.id),
+            it.kind,
+            it.name,
+            _duration(it.duration),
+            human_size(it.size),
+            card,
+            str(it.priority),
+            ",".join(it.tags),
+            group,
+            _state(it),
+        )
+    ui.console.print(table)
+
+
+def rm(
+    refs: list[str] = typer.Argument(..., help="Item ids, hash prefixes, group names or tags."),
+    project_dir: Path | None = PROJECT_OPTION,
+) -> None:
+    """Remove items from the catalog (the originals are not touched)."""
+    project = find_project(project_dir)
+    with project.open_catalog() as catalog:
+        items = catalog.resolve(refs)
+        removed = catalog.remove(it.id for it in items)
+    ui.info(f"removed {removed} item(s) from the catalog; originals left in place")
+
+
+def set_(
+    refs: list[str] = typer.Argument(..., help="Item ids, hash prefixes, group names or tags."),
+    priority: int | None = typer.Option(None, "--priority", "-p", min=1, max=10),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="Tag to attach (repeatable)."),
+    untag: list[str] = typer.Option([], "--untag", help="Tag to remove (repeatable)."),
+    project_dir: Path | None = PROJECT_OPTION,
+) -> None:
+    """Change priority or tags of items."""
+    if priority is None and not tag and not untag:
+        raise UserError("nothing to set: give --priority, --tag or --untag")
+    project = find_project(project_dir)
+    with project.open_catalog() as catalog:
+        items = catalog.resolve(refs)
+        for it in items:
+            if priority is not None:
+                catalog.set_priority(it.id, priority)
+            catalog.add_tags(it.id, tag)
+            catalog.remove_tags(it.id, untag)
+    ui.info(f"updated {len(items)} item(s)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("add")(add)
+    app.command("ls")(ls)
+    app.command("rm")(rm)
+    app.command("set")(set_)

@@ -1,0 +1,147 @@
+"""Adding originals to the catalog.
+
+A file becomes one item; a folder becomes a group (a series) whose members
+keep natural order (`ep2` before `ep10`), the order players will show them.
+The content hash decides identity: a file seen before under another name is
+recognised as moved when the old path is gone, and reported as a duplicate
+when both copies still exist.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sneakernet.errors import UserError
+from sneakernet.library.catalog import Catalog, Item
+from sneakernet.library.probe import content_hash, probe
+
+# Files operating systems leave behind; never part of a library.
+OS_DEBRIS = {
+    "thumbs.db",
+    "desktop.ini",
+    "ehthumbs.db",
+    "system volume information",
+    "$recycle.bin",
+}
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders embedded numbers by value: ep2 < ep10."""
+    return tuple(
+        (0, int(part), part) if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
+def _is_debris(name: str) -> bool:
+    return name.startswith(".") or name.casefold() in OS_DEBRIS
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """Regular files under `folder`, debris and hidden files left out, in natural order."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not _is_debris(d)]
+        found.extend(Path(dirpath, f) for f in filenames if not _is_debris(f))
+    files = [p for p in found if p.is_file() and not p.is_symlink()]
+    return sorted(files, key=lambda p: natural_key(p.relative_to(folder).as_posix()))
+
+
+@dataclass
+class AddOutcome:
+    path: Path
+    status: str  # added, moved, known, duplicate
+    item: Item
+    detail: str = ""
+
+
+def add_file(
+    catalog: Catalog,
+    path: Path,
+    *,
+    priority: int,
+    tags: tuple[str, ...],
+    group: str | None,
+    position: int | None,
+) -> AddOutcome:
+    path = path.resolve()
+    try:
+        digest = content_hash(path)
+    except OSError as exc:
+        raise UserError(
+            f"cannot read {path}: {exc.strerror}; check the file and its permissions"
+        ) from exc
+    known = catalog.by_hash(digest)
+    if known is not None:
+        old = Path(known.path)
+        if old == path:
+            return AddOutcome(path, "known", known, "already in the library")
+        if old.exists():
+            return AddOutcome(
+                path, "duplicate", known, f"same content as item {known.id} ({old}); not added"
+            )
+        catalog.move(known.id, str(path))
+        return AddOutcome(path, "moved", catalog.get(known.id), f"moved from {old}")
+    info = probe(path)
+    item = Item(
+        id=0,
+        hash=digest,
+        path=str(path),
+        size=path.stat().st_size,
+        kind=info.kind,
+        priority=priority,
+        tags=tags,
+        group=group,
+        position=position,
+        duration=info.duration,
+    )
+    item.id = catalog.add(item)
+    return AddOutcome(path, "added", item)
+
+
+def add_paths(
+    catalog: Catalog,
+    paths: list[Path],
+    *,
+    priority: int = 5,
+    tags: tuple[str, ...] = (),
+    group: str | None = None,
+    on_file=None,
+) -> list[AddOutcome]:
+    """Add files and folders; each folder becomes a group named after it (or `group`)."""
+    if not 1 <= priority <= 10:
+        raise UserError(f"priority must be between 1 and 10, not {priority}")
+    plan: list[tuple[Path, str | None]] = []
+    for path in paths:
+        if not path.exists():
+            raise UserError(f"{path} does not exist; check the path")
+        if path.is_dir():
+            files = folder_files(path)
+            if not files:
+                raise UserError(f"{path} holds no files to add")
+            plan.extend((f, group or path.resolve().name) for f in files)
+        elif path.is_file():
+            plan.append((path, group))
+        else:
+            raise UserError(f"{path} is not a regular file or folder")
+    next_position: dict[str, int] = {}
+    outcomes = []
+    for file, group_name in plan:
+        position = None
+        if group_name is not None:
+            if group_name not in next_position:
+                next_position[group_name] = catalog.group_size(group_name) + 1
+            position = next_position[group_name]
+        outcome = add_file(
+            catalog, file, priority=priority, tags=tags, group=group_name, position=position
+        )
+        if outcome.status == "added" and group_name is not None:
+            next_position[group_name] += 1
+        outcomes.append(outcome)
+        if on_file:
+            on_file(file)
+    return outcomes

@@ -1,0 +1,76 @@
+"""What an original is: its kind (by content, not by name), duration and hash.
+
+Video and audio are recognised by PyAV opening the streams; books and
+encyclopedias by their magic bytes. The extension is never trusted: a film
+renamed `.txt` is still a film.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import blake3
+
+_CHUNK = 1 << 20
+# Demuxers that present a still picture as a one-frame video stream.
+_STILL_IMAGE_FORMATS = {"image2", "gif", "webp", "ico", "apng"}
+_ZIM_MAGIC = (72173914).to_bytes(4, "little")  # 0x044D495A
+_EPUB_MIMETYPE = b"mimetypeapplication/epub+zip"
+
+
+@dataclass
+class Probe:
+    kind: str
+    duration: float | None = None
+
+
+def content_hash(path: Path) -> str:
+    """BLAKE3 of the content: the item's identity wherever the file moves."""
+    hasher = blake3.blake3()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _kind_from_magic(head: bytes) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return "book"
+    if head.startswith(b"PK\x03\x04") and head[30:58] == _EPUB_MIMETYPE:
+        return "book"
+    if head.startswith(_ZIM_MAGIC):
+        return "encyclopedia"
+    return None
+
+
+def _probe_av(path: Path) -> Probe | None:
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if set(container.format.name.split(",")) & _STILL_IMAGE_FORMATS or any(
+                name.endswith("_pipe") for name in container.format.name.split(",")
+            ):
+                return None
+            duration = container.duration / av.time_base if container.duration else None
+            video = [
+                s
+                for s in container.streams.video
+                if not (s.disposition & av.stream.Disposition.attached_pic)
+            ]
+            if video:
+                return Probe("video", duration)
+            if container.streams.audio:
+                return Probe("audio", duration)
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError):
+        return None
+    return None
+
+
+def probe(path: Path) -> Probe:
+    with open(path, "rb") as f:
+        head = f.read(64)
+    kind = _kind_from_magic(head)
+    if kind:
+        return Probe(kind)
+    return _probe_av(path) or Probe("other")

@@ -1,0 +1,122 @@
+"""The project folder: `sneakernet.toml` plus `.sneakernet/` (catalog, cache).
+
+Found like git finds a repository: walk up from the current directory until a
+folder holds `sneakernet.toml`, unless `--project DIR` names one. Nothing in
+`.sneakernet/` ever goes on a card: it is the operator's bookkeeping.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sneakernet.errors import UserError
+from sneakernet.sizes import parse_size
+
+CONFIG_NAME = "sneakernet.toml"
+STATE_DIR = ".sneakernet"
+CATALOG_NAME = "catalog.sqlite"
+CACHE_DIR = "cache"
+
+DEFAULT_CONFIG = """\
+# sneakernet project settings. Nothing in this folder goes on a card.
+
+# Device profile that `prepare` converts media for.
+profile = "notel"
+
+# Card size used by `plan` and `make` when --size is not given
+# (16G = 16,000,000,000 bytes, as cards are sold).
+card_size = "16G"
+
+[naming]
+# Folder names on the card: "ko" (Korean, e.g. 영상, 음악, 책) or "en".
+language = "ko"
+"""
+
+
+@dataclass
+class Config:
+    profile: str = "notel"
+    card_size: int = 16 * 10**9
+    language: str = "ko"
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.state_dir / CATALOG_NAME
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / CACHE_DIR
+
+    def open_catalog(self):
+        from sneakernet.library.catalog import Catalog
+
+        return Catalog.open(self.catalog_path)
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(
+            f"cannot read {path}: {exc}; fix or recreate it with `sneakernet init`"
+        ) from exc
+    naming = data.get("naming", {})
+    language = naming.get("language", "ko") if isinstance(naming, dict) else "ko"
+    if language not in ("ko", "en"):
+        raise UserError(f'{path}: naming.language must be "ko" or "en", not {language!r}')
+    return Config(
+        profile=str(data.get("profile", "notel")),
+        card_size=parse_size(str(data.get("card_size", "16G"))),
+        language=language,
+        raw=data,
+    )
+
+
+def init_project(directory: Path) -> tuple[Project, bool]:
+    """Create (or complete) a project folder; returns (project, created)."""
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / CONFIG_NAME
+    created = not config_path.exists()
+    if created:
+        tmp = config_path.with_name(CONFIG_NAME + ".tmp")
+        tmp.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        os.replace(tmp, config_path)
+    project = Project(directory, load_config(config_path))
+    project.cache_dir.mkdir(parents=True, exist_ok=True)
+    project.open_catalog().close()
+    return project, created
+
+
+def find_project(explicit: Path | None = None, start: Path | None = None) -> Project:
+    """The project named by --project, or the nearest one above the current folder."""
+    if explicit is not None:
+        root = explicit.resolve()
+        if not (root / CONFIG_NAME).is_file():
+            raise UserError(
+                f"{explicit} is not a sneakernet project (no {CONFIG_NAME}); "
+                f"run `sneakernet init {explicit}` first"
+            )
+        return Project(root, load_config(root / CONFIG_NAME))
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return Project(folder, load_config(folder / CONFIG_NAME))
+    raise UserError(
+        "not inside a sneakernet project (no sneakernet.toml here or above); "
+        "run `sneakernet init DIR` or pass --project DIR"
+    )
