@@ -1,0 +1,83 @@
+"""`sneakernet plan` and `sneakernet plan show`: what goes on each card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sneakernet import ui
+from sneakernet.commands.library import PROJECT_OPTION
+from sneakernet.library.project import find_project
+from sneakernet.plan.model import parse_quota
+from sneakernet.plan.planfile import plan_to_dict, read_plan, show_plan, write_plan
+from sneakernet.plan.planner import PlanOptions, make_plan
+from sneakernet.sizes import human_size, parse_size
+
+plan_app = typer.Typer(
+    help="Choose what goes on a card of a given size, exactly to the byte.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@plan_app.callback()
+def plan(
+    ctx: typer.Context,
+    size: str | None = typer.Option(None, "--size", "-s", help="Card size, e.g. 16G, 256M."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the plan here."),
+    cards: int = typer.Option(1, "--cards", "-n", min=1, help="Number of cards."),
+    copies: bool = typer.Option(False, "--copies", help="All cards the same (copies)."),
+    must: list[str] = typer.Option([], "--must", help="Tag, group or id that must go on."),
+    quota: list[str] = typer.Option(
+        [], "--quota", help="KIND=P% (at least) or KIND<=P% (at most) of the card."
+    ),
+    exclude: list[str] = typer.Option([], "--exclude", help="Tag, group or id to leave out."),
+    allow_partial_groups: bool = typer.Option(
+        False, "--allow-partial-groups", help="A series may go on as its first K episodes."
+    ),
+    time_limit: float = typer.Option(
+        1.5, "--time-limit", min=0, help="Seconds of exact solving per card (0: greedy only)."
+    ),
+    cluster_size: int | None = typer.Option(None, "--cluster-size", help="FAT cluster bytes."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
+    project_dir: Path | None = PROJECT_OPTION,
+) -> None:
+    """Plan cards: --size SIZE [-o plan.json] [--cards N] [--must ..] [--quota ..]."""
+    if ctx.invoked_subcommand is not None:
+        return
+    project = find_project(project_dir)
+    options = PlanOptions(
+        size=parse_size(size) if size else project.config.card_size,
+        cards=cards,
+        copies=copies,
+        must=must,
+        exclude=exclude,
+        quotas=[parse_quota(q) for q in quota],
+        allow_partial_groups=allow_partial_groups,
+        time_limit=time_limit,
+        language=project.config.language,
+        cluster_size=cluster_size,
+    )
+    with project.open_catalog() as catalog:
+        items = catalog.items()
+    result = make_plan(items, options)
+    if output is not None:
+        write_plan(result, output)
+    if as_json:
+        ui.print_json(plan_to_dict(result))
+    else:
+        show_plan(result, files=len(result.cards) == 1 or result.copies)
+    if output is not None:
+        ui.info(f"plan for {human_size(options.size)} written to {output}")
+    ui.info(f"planned in {result.seconds:.2f} s")
+
+
+@plan_app.command("show")
+def show(plan_file: Path = typer.Argument(..., help="A plan written by `plan -o`.")) -> None:
+    """Print a plan: per card the files in playback order, fill, value and gap."""
+    show_plan(read_plan(plan_file))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(plan_app, name="plan")

@@ -1,0 +1,285 @@
+"""The planning problem: what could go on a card, where, and at what cost.
+
+Items become units (an item, or a whole series when groups are all or
+nothing); each unit lives in a folder on the card (by kind, then series).
+Costs are in clusters, computed by the card's CapacityModel, and folders are
+modelled exactly: a folder takes as many clusters as its entries need.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sneakernet.errors import UserError
+from sneakernet.library.catalog import Item
+from sneakernet.plan.capacity import CapacityModel
+
+MIB = 2**20
+KIND_FOLDERS = {
+    "ko": {
+        "video": "영상",
+        "audio": "음악",
+        "book": "책",
+        "encyclopedia": "백과사전",
+        "other": "기타",
+    },
+    "en": {
+        "video": "Video",
+        "audio": "Music",
+        "book": "Books",
+        "encyclopedia": "Encyclopedia",
+        "other": "Other",
+    },
+}
+
+
+@dataclass
+class PlanFile:
+    """One file of the card: which item, where on the card, how large."""
+
+    item_id: int
+    hash: str
+    name: str
+    kind: str
+    card_path: str
+    size: int
+    size_estimated: bool
+    priority: int
+    group: str | None = None
+    position: int | None = None
+
+
+@dataclass
+class Directory:
+    path: str
+    parent: int | None  # None for the root
+    name_slots: int  # slots of this folder's own entry in its parent
+    own_slots: int  # '.' and '..' (or the volume label in the root)
+
+
+@dataclass
+class Unit:
+    """What the solver chooses or not: one item, or a whole series."""
+
+    index: int
+    files: list[PlanFile]
+    kind: str
+    priority: int
+    data_clusters: int
+    slots: int  # directory slots taken in `directory`
+    directory: int
+    group: str | None = None
+    previous: int | None = None  # a series taken in part: the episode before this one
+    must: bool = False
+    value: float = 0.0
+
+    @property
+    def label(self) -> str:
+        if self.group and len(self.files) > 1:
+            return f"series {self.group!r} ({len(self.files)} files)"
+        f = self.files[0]
+        return f"{f.name!r} (item {f.item_id})"
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+@dataclass(frozen=True)
+class Quota:
+    kind: str
+    share: float  # fraction of the card's data clusters
+    at_least: bool
+
+    def __str__(self) -> str:
+        return f"{self.kind}{'=' if self.at_least else '<='}{self.share * 100:g}%"
+
+
+@dataclass
+class Problem:
+    capacity: CapacityModel
+    units: list[Unit]
+    dirs: list[Directory]
+    quotas: list[Quota] = field(default_factory=list)
+
+    def quota_clusters(self, quota: Quota) -> int:
+        exact = quota.share * self.capacity.cluster_count
+        return int(exact) if not quota.at_least else -int(-exact // 1)
+
+
+@dataclass
+class LeftOut:
+    item_id: int
+    name: str
+    reason: str
+
+
+_QUOTA_RE = re.compile(r"^\s*([a-z]+)\s*(<=|>=|=)\s*(\d+(?:\.\d+)?)\s*%?\s*$")
+
+
+def parse_quota(text: str) -> Quota:
+    """`video=60%` or `video>=60%` (at least), `book<=5%` (at most)."""
+    from sneakernet.library.catalog import KINDS
+
+    match = _QUOTA_RE.match(text)
+    if not match or match.group(1) not in KINDS:
+        raise UserError(
+            f"cannot read quota {text!r}: write KIND=P% (at least) or KIND<=P% (at most), "
+            f"KIND one of {', '.join(KINDS)}"
+        )
+    share = float(match.group(3)) / 100
+    if share > 1:
+        raise UserError(f"quota {text!r} is more than 100%")
+    return Quota(match.group(1), share, match.group(2) != "<=")
+
+
+def _source_of(item: Item) -> Path | None:
+    """The file that will be copied: the prepared file, else the original; None if gone."""
+    if item.prepared_path and Path(item.prepared_path).is_file():
+        return Path(item.prepared_path)
+    if Path(item.path).is_file():
+        return Path(item.path)
+    return None
+
+
+class _Names:
+    """Unique, FAT-safe names within each folder, assigned in a fixed order."""
+
+    def __init__(self, capacity: CapacityModel) -> None:
+        self.capacity = capacity
+        self.taken: dict[str, set[str]] = {}
+
+    def claim(self, folder: str, wanted: str) -> str:
+        name = self.capacity.fix_name(wanted)
+        taken = self.taken.setdefault(folder, set())
+        candidate, n = name, 1
+        while self.capacity.fold(candidate) in taken:
+            n += 1
+            stem, dot, ext = name.rpartition(".")
+            candidate = f"{stem} ({n}).{ext}" if dot and stem else f"{name} ({n})"
+        taken.add(self.capacity.fold(candidate))
+        return candidate
+
+
+def build_problem(
+    items: list[Item],
+    capacity: CapacityModel,
+    *,
+    language: str = "ko",
+    allow_partial_groups: bool = False,
+    must: set[int] = frozenset(),
+    excluded: set[int] = frozenset(),
+    quotas: list[Quota] = (),
+) -> tuple[Problem, list[LeftOut], list[str]]:
+    """Units and folders for the items that can be planned; the rest with reasons."""
+    left_out: list[LeftOut] = []
+    warnings: list[str] = []
+    usable: list[Item] = []
+    for item in items:
+        if item.id in excluded:
+            continue
+        if item.state == "failed":
+            left_out.append(LeftOut(item.id, item.name, f"preparation failed: {item.state_reason}"))
+            continue
+        if _source_of(item) is None:
+            left_out.append(LeftOut(item.id, item.name, "original missing (moved or deleted)"))
+            warnings.append(
+                f"item {item.id} ({item.name}): original not found; left out "
+                "(`sneakernet add` it again from its new place)"
+            )
+            continue
+        if item.card_size_estimate > capacity.max_file_size:
+            left_out.append(
+                LeftOut(
+                    item.id,
+                    item.name,
+                    "4 GiB or more: FAT32 cannot hold one file that large; "
+                    "prepare it smaller or split it",
+                )
+            )
+            continue
+        usable.append(item)
+
+    folders = KIND_FOLDERS[language]
+    dirs = [Directory("", None, 0, capacity.root_own_slots)]
+    dir_index: dict[str, int] = {"": 0}
+    names = _Names(capacity)
+
+    def folder(parent_path: str, wanted: str, key: str) -> int:
+        if key in dir_index:
+            return dir_index[key]
+        name = names.claim(parent_path, wanted)
+        path = f"{parent_path}/{name}" if parent_path else name
+        dirs.append(Directory(path, dir_index[parent_path], capacity.entry_slots(name), 2))
+        dir_index[key] = dir_index[path] = len(dirs) - 1
+        return dir_index[key]
+
+    groups: dict[str, list[Item]] = {}
+    singles: list[Item] = []
+    for item in usable:
+        (groups.setdefault(item.group, []) if item.group else singles).append(item)
+
+    units: list[Unit] = []
+
+    def make_file(item: Item, folder_path: str) -> PlanFile:
+        source = _source_of(item)
+        name = names.claim(folder_path, source.name if item.prepared_path else item.name)
+        return PlanFile(
+            item_id=item.id,
+            hash=item.hash,
+            name=item.name,
+            kind=item.kind,
+            card_path=f"{folder_path}/{name}",
+            size=item.card_size_estimate,
+            size_estimated=item.size_is_estimate,
+            priority=item.priority,
+            group=item.group,
+            position=item.position,
+        )
+
+    def add_unit(files: list[PlanFile], kind: str, directory: int, **extra) -> Unit:
+        unit = Unit(
+            index=len(units),
+            files=files,
+            kind=kind,
+            priority=max(f.priority for f in files),
+            data_clusters=sum(capacity.file_clusters(f.size) for f in files),
+            slots=sum(capacity.entry_slots(f.card_path.rsplit("/", 1)[1]) for f in files),
+            directory=directory,
+            must=any(f.item_id in must for f in files),
+            **extra,
+        )
+        units.append(unit)
+        return unit
+
+    for item in sorted(singles, key=lambda it: it.id):
+        kind_dir = folder("", folders[item.kind], item.kind)
+        add_unit([make_file(item, dirs[kind_dir].path)], item.kind, kind_dir)
+
+    for group_name in sorted(groups):
+        members = sorted(groups[group_name], key=lambda it: (it.position or 0, it.id))
+        kinds = [m.kind for m in members]
+        kind = max(dict.fromkeys(kinds), key=kinds.count)
+        kind_dir = folder("", folders[kind], kind)
+        group_dir = folder(dirs[kind_dir].path, group_name, f"{kind}\0{group_name}")
+        files = [make_file(m, dirs[group_dir].path) for m in members]
+        if allow_partial_groups:
+            previous = None
+            for f in files:
+                previous = add_unit([f], kind, group_dir, group=group_name, previous=previous)
+                previous = previous.index
+        else:
+            add_unit(files, kind, group_dir, group=group_name)
+
+    # A series taken in part must keep its first episodes: a must-have episode
+    # makes every earlier one a must too.
+    for unit in reversed(units):
+        if unit.must and unit.previous is not None:
+            units[unit.previous].must = True
+
+    for unit in units:
+        cost_bytes = unit.data_clusters * capacity.cluster_size + 32 * unit.slots
+        unit.value = unit.priority * cost_bytes / MIB
+    return Problem(capacity, units, dirs, list(quotas)), left_out, warnings

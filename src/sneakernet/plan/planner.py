@@ -1,0 +1,366 @@
+"""Choosing what goes on each card.
+
+For each card: greedy by value density (with quotas and swaps), then the exact
+integer program started from it, then the card tree is measured with the
+layout's own arithmetic and repaired if needed, then every left-out item that
+still fits is added. Several different cards are filled one after another
+from what is left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sneakernet.errors import UserError
+from sneakernet.library.adding import natural_key
+from sneakernet.library.catalog import Item
+from sneakernet.plan.capacity import CapacityModel, card_capacity
+from sneakernet.plan.exact import solve_exact
+from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy
+from sneakernet.plan.ledger import Ledger
+from sneakernet.plan.model import LeftOut, PlanFile, Problem, Quota, Unit, build_problem
+from sneakernet.sizes import human_size
+
+
+@dataclass
+class PlanOptions:
+    size: int
+    cards: int = 1
+    copies: bool = False
+    must: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    quotas: list[Quota] = field(default_factory=list)
+    allow_partial_groups: bool = False
+    time_limit: float = 1.5  # seconds of exact solving per card
+    language: str = "ko"
+    cluster_size: int | None = None
+
+
+@dataclass
+class CardPlan:
+    index: int
+    files: list[PlanFile]  # in playback order
+    value: float
+    used_bytes: int
+    free_bytes: int
+    free_note: str
+
+
+@dataclass
+class Plan:
+    card_size: int
+    cluster_size: int
+    data_bytes: int  # what the card's clusters hold in all
+    cards: list[CardPlan]
+    copies: bool
+    value: float
+    bound: float
+    solver: str
+    status: str
+    greedy_value: float
+    seconds: float
+    left_out: list[LeftOut]
+    warnings: list[str]
+    constraints: dict
+
+    @property
+    def gap(self) -> float:
+        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.value) / self.bound)
+
+
+def _refs_to_ids(items: list[Item], refs: list[str], what: str) -> set[int]:
+    ids: set[int] = set()
+    for ref in refs:
+        found = {
+            it.id
+            for it in items
+            if (ref.isdigit() and it.id == int(ref)) or ref in it.tags or it.group == ref
+        }
+        if not found:
+            raise UserError(f"{what} {ref!r} matches no item: give an item id, a tag or a group")
+        ids |= found
+    return ids
+
+
+def fractional_bound(units: list[Unit], clusters: int) -> float:
+    """Value of the relaxed problem (fractions allowed, folders free): an upper bound."""
+    bound, room = 0.0, clusters
+    for unit in sorted(units, key=lambda u: -u.value / max(u.data_clusters, 1e-9)):
+        if unit.data_clusters <= room:
+            bound += unit.value
+            room -= unit.data_clusters
+        else:
+            bound += unit.value * room / unit.data_clusters
+            break
+    return bound
+
+
+def _ledger_of(problem: Problem, chosen: set[int]) -> Ledger:
+    ledger = Ledger(problem)
+    for i in sorted(chosen):
+        ledger.add(problem.units[i])
+    return ledger
+
+
+def _card_files(problem: Problem, ledger: Ledger) -> list[PlanFile]:
+    """The card's files in playback order: folder by folder, series by episode."""
+    files = [f for i in sorted(ledger.chosen) for f in problem.units[i].files]
+    return sorted(
+        files,
+        key=lambda f: (
+            natural_key(f.card_path.rsplit("/", 1)[0]),
+            f.position or 0,
+            natural_key(f.card_path),
+        ),
+    )
+
+
+def _smallest_misfit(problem: Problem) -> Unit | None:
+    """The smallest unit when not one unit fits on an empty card, else None."""
+    empty = Ledger(problem)
+    costs = [(empty.cost(u), u.index) for u in problem.units]
+    if costs and all(c > problem.capacity.cluster_count for c, _ in costs):
+        return problem.units[min(costs)[1]]
+    return None
+
+
+def _confirm(problem: Problem, ledger: Ledger) -> None:
+    """Measure the tree exactly; drop the least valuable units until it fits, then refill."""
+    capacity = problem.capacity
+    order = by_density(problem)
+    while True:
+        measured = capacity.measure([(f.card_path, f.size) for f in _card_files(problem, ledger)])
+        if measured.fits:
+            break
+        droppable = [u for u in reversed(order) if u.index in ledger.chosen and not u.must]
+        followers = {u.previous for u in problem.units if u.index in ledger.chosen}
+        victim = next((u for u in droppable if u.index not in followers), None)
+        if victim is None:
+            raise UserError("the required items do not fit on the card; require less")
+        ledger.remove(victim)
+    for unit in order:
+        if unit.index not in ledger.chosen and ledger.allowed(unit):
+            ledger.add(unit)
+            files = [(f.card_path, f.size) for f in _card_files(problem, ledger)]
+            if not capacity.measure(files).fits:
+                ledger.remove(unit)
+
+
+def _free_note(problem: Problem, ledger: Ledger, free_bytes: int) -> str:
+    left = [u for u in problem.units if u.index not in ledger.chosen]
+    if not left:
+        return "everything that could be planned is on the card"
+    cs = problem.capacity.cluster_size
+    smallest = min(left, key=lambda u: (ledger.cost(u), u.index))
+    cost = ledger.cost(smallest) * cs
+    if cost > free_bytes:
+        return (
+            f"free space {human_size(free_bytes)} is less than the smallest item left out, "
+            f"{smallest.label}, which needs {human_size(cost)}"
+        )
+    limit = ledger.limits.get(smallest.kind)
+    if (
+        limit is not None
+        and ledger.kind_clusters.get(smallest.kind, 0) + smallest.data_clusters > limit
+    ):
+        why = f"the quota for {smallest.kind} is full"
+    elif smallest.previous is not None and smallest.previous not in ledger.chosen:
+        why = "its series is taken only up to an earlier episode"
+    else:
+        why = "a constraint keeps it off"
+    return f"{smallest.label} would fit in the free {human_size(free_bytes)} but {why}"
+
+
+def _solve_card(problem: Problem, time_limit: float) -> tuple[Ledger, float, float, str, str]:
+    """(ledger, bound, plain greedy value, solver, status) for one card."""
+    capacity = problem.capacity
+    smallest = _smallest_misfit(problem)
+    if smallest is not None:
+        raise UserError(
+            f"nothing fits: the smallest item, {smallest.label}, needs "
+            f"{human_size(smallest.bytes)} ({smallest.bytes} bytes) but a card of "
+            f"{human_size(capacity.image_size)} holds "
+            f"{human_size(capacity.cluster_count * capacity.cluster_size)} of files"
+        )
+    start = greedy(problem)
+    baseline = plain_greedy(problem).value
+    ledger, solver, status = start, "greedy", "heuristic"
+    bound = fractional_bound(problem.units, capacity.cluster_count)
+    if time_limit > 0 and problem.units:
+        result = solve_exact(problem, start, time_limit)
+        status = result.status
+        if result.status == "infeasible":
+            raise UserError(
+                "the constraints cannot all be met on this card "
+                f"({', '.join(map(str, problem.quotas)) or 'required items'}); relax a quota "
+                "or require less"
+            )
+        bound = min(bound, result.bound) if result.bound > 0 else bound
+        if result.chosen is not None and result.value > start.value + 1e-9:
+            ledger, solver = _ledger_of(problem, result.chosen), "highs"
+        elif result.chosen is not None:
+            solver = "highs (greedy start was best)"
+    if not meets_minimums(problem, ledger):
+        missing = [str(q) for q in problem.quotas if q.at_least]
+        raise UserError(
+            f"cannot meet the quota {', '.join(missing)} with the items in the library; "
+            "lower it or add more of that kind"
+        )
+    _confirm(problem, ledger)
+    bound = max(bound, ledger.value)
+    return ledger, bound, baseline, solver, status
+
+
+def adjust_minimums(problem: Problem, warnings: list[str]) -> None:
+    """An at-least quota larger than the library holds becomes 'all of that kind'."""
+    adjusted = []
+    for quota in problem.quotas:
+        if quota.at_least:
+            have = sum(u.data_clusters for u in problem.units if u.kind == quota.kind)
+            if have < problem.quota_clusters(quota):
+                warnings.append(
+                    f"quota {quota}: the library has only {human_size(have * problem.capacity.cluster_size)} "
+                    f"of {quota.kind}; taking what fits of it"
+                )
+                quota = Quota(quota.kind, have / problem.capacity.cluster_count * 0.999, True)
+        adjusted.append(quota)
+    problem.quotas = adjusted
+
+
+def make_plan(
+    items: list[Item],
+    options: PlanOptions,
+    capacity_for: Callable[[int, int | None], CapacityModel] = card_capacity,
+) -> Plan:
+    began = time.perf_counter()
+    if not items:
+        raise UserError("the library is empty; add items with `sneakernet add PATH` first")
+    if options.cards < 1:
+        raise UserError("--cards must be at least 1")
+    capacity = capacity_for(options.size, options.cluster_size)
+    must = _refs_to_ids(items, options.must, "--must")
+    excluded = _refs_to_ids(items, options.exclude, "--exclude")
+    if must & excluded:
+        raise UserError("an item is both required (--must) and excluded (--exclude); choose one")
+    distinct = 1 if options.copies else options.cards
+    remaining = list(items)
+    cards: list[CardPlan] = []
+    left_out: list[LeftOut] = []
+    warnings: list[str] = []
+    total_value = greedy_value = 0.0
+    bound = 0.0
+    solvers, statuses = set(), set()
+    all_units: list[Unit] | None = None
+    for index in range(1, distinct + 1):
+        problem, skipped, notes = build_problem(
+            remaining,
+            capacity,
+            language=options.language,
+            allow_partial_groups=options.allow_partial_groups,
+            must=must,
+            excluded=excluded,
+            quotas=options.quotas,
+        )
+        if index == 1:
+            left_out, warnings = skipped, notes
+            all_units = problem.units
+            if not problem.units:
+                reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
+                raise UserError(f"no item can be planned ({reasons})")
+        elif not problem.units or _smallest_misfit(problem) is not None:
+            break
+        adjust_minimums(problem, warnings if index == 1 else [])
+        if index > 1 or distinct > 1:
+            _defer_musts(problem)
+        ledger, card_bound, baseline, solver, status = _solve_card(problem, options.time_limit)
+        solvers.add(solver)
+        statuses.add(status)
+        files = _card_files(problem, ledger)
+        measured = capacity.measure([(f.card_path, f.size) for f in files])
+        cards.append(
+            CardPlan(
+                index,
+                files,
+                ledger.value,
+                measured.used_bytes,
+                measured.free_bytes,
+                _free_note(problem, ledger, measured.free_bytes),
+            )
+        )
+        total_value += ledger.value
+        greedy_value += baseline
+        bound += card_bound
+        placed = {f.item_id for f in files}
+        must -= placed
+        remaining = [it for it in remaining if it.id not in placed]
+    if must:
+        raise UserError(
+            f"{len(must)} required item(s) did not fit on {distinct} card(s); require less "
+            "or plan more cards"
+        )
+    if distinct > 1:
+        # Filling cards one by one has no per-card proof; bound the whole set instead.
+        bound = min(bound, fractional_bound(all_units or [], capacity.cluster_count * distinct))
+        bound = max(bound, total_value)
+    copies = options.cards if options.copies else 1
+    if options.copies and options.cards > 1:
+        cards = [
+            CardPlan(
+                i,
+                cards[0].files,
+                cards[0].value,
+                cards[0].used_bytes,
+                cards[0].free_bytes,
+                cards[0].free_note,
+            )
+            for i in range(1, options.cards + 1)
+        ]
+    on_cards = {f.item_id for c in cards for f in c.files}
+    known_left = {lo.item_id for lo in left_out}
+    data_bytes = capacity.cluster_count * capacity.cluster_size
+    for item in items:
+        if item.id not in on_cards and item.id not in known_left and item.id not in excluded:
+            if item.card_size_estimate > data_bytes:
+                reason = (
+                    f"larger than the card ({human_size(item.card_size_estimate)}; "
+                    f"the card holds {human_size(data_bytes)} of files)"
+                )
+            else:
+                reason = "no room left"
+            left_out.append(LeftOut(item.id, item.name, reason))
+    return Plan(
+        card_size=options.size,
+        cluster_size=capacity.cluster_size,
+        data_bytes=capacity.cluster_count * capacity.cluster_size,
+        cards=cards,
+        copies=copies > 1,
+        value=total_value * copies,
+        bound=bound * copies,
+        solver=", ".join(sorted(solvers)),
+        status=", ".join(sorted(statuses)),
+        greedy_value=greedy_value * copies,
+        seconds=time.perf_counter() - began,
+        left_out=sorted(left_out, key=lambda lo: lo.item_id),
+        warnings=warnings,
+        constraints={
+            "cards": options.cards,
+            "copies": options.copies,
+            "must": list(options.must),
+            "exclude": list(options.exclude),
+            "quotas": [str(q) for q in options.quotas],
+            "allow_partial_groups": options.allow_partial_groups,
+        },
+    )
+
+
+def _defer_musts(problem: Problem) -> None:
+    """With several cards, require on this card only the required units that fit on it."""
+    ledger = Ledger(problem)
+    for unit in problem.units:
+        if unit.must:
+            if ledger.allowed(unit):
+                ledger.add(unit)
+            else:
+                unit.must = False
