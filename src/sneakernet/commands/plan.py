@@ -37,7 +37,10 @@ def plan(
         False, "--allow-partial-groups", help="A series may go on as its first K episodes."
     ),
     time_limit: float = typer.Option(
-        1.5, "--time-limit", min=0, help="Seconds of exact solving per card (0: greedy only)."
+        1.0, "--time-limit", min=0, help="Seconds of exact solving in all (0: greedy only)."
+    ),
+    gap: float = typer.Option(
+        0.01, "--gap", min=0, help="Stop when proven within this % of the optimum (0: exact)."
     ),
     cluster_size: int | None = typer.Option(None, "--cluster-size", help="FAT cluster bytes."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
@@ -56,6 +59,7 @@ def plan(
         quotas=[parse_quota(q) for q in quota],
         allow_partial_groups=allow_partial_groups,
         time_limit=time_limit,
+        gap=gap / 100,
         language=project.config.language,
         cluster_size=cluster_size,
     )

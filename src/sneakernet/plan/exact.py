@@ -42,7 +42,9 @@ def _stdout_silenced():
         os.close(devnull)
 
 
-def solve_exact(problem: Problem, start: Ledger | None, time_limit: float) -> ExactResult:
+def solve_exact(
+    problem: Problem, start: Ledger | None, time_limit: float, gap: float = 1e-6
+) -> ExactResult:
     cap = problem.capacity
     units, dirs = problem.units, problem.dirs
     n_u, n_d = len(units), len(dirs)
@@ -121,7 +123,7 @@ def solve_exact(problem: Problem, start: Ledger | None, time_limit: float) -> Ex
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(0.05, time_limit))
-    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.setOptionValue("mip_rel_gap", gap)
     h.addVars(n_cols, lower, upper)
     h.changeColsIntegrality(
         n_cols, np.arange(n_cols, dtype=np.int32), np.full(n_cols, 1, dtype=np.uint8)

@@ -8,9 +8,9 @@ modelled exactly: a folder takes as many clusters as its entries need.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sneakernet.errors import UserError
 from sneakernet.library.catalog import Item
@@ -135,12 +135,12 @@ def parse_quota(text: str) -> Quota:
     return Quota(match.group(1), share, match.group(2) != "<=")
 
 
-def _source_of(item: Item) -> Path | None:
+def source_of(item: Item) -> str | None:
     """The file that will be copied: the prepared file, else the original; None if gone."""
-    if item.prepared_path and Path(item.prepared_path).is_file():
-        return Path(item.prepared_path)
-    if Path(item.path).is_file():
-        return Path(item.path)
+    if item.prepared_path and os.path.isfile(item.prepared_path):
+        return item.prepared_path
+    if os.path.isfile(item.path):
+        return item.path
     return None
 
 
@@ -154,12 +154,13 @@ class _Names:
     def claim(self, folder: str, wanted: str) -> str:
         name = self.capacity.fix_name(wanted)
         taken = self.taken.setdefault(folder, set())
-        candidate, n = name, 1
-        while self.capacity.fold(candidate) in taken:
+        candidate, folded, n = name, self.capacity.fold(name), 1
+        while folded in taken:
             n += 1
             stem, dot, ext = name.rpartition(".")
             candidate = f"{stem} ({n}).{ext}" if dot and stem else f"{name} ({n})"
-        taken.add(self.capacity.fold(candidate))
+            folded = self.capacity.fold(candidate)
+        taken.add(folded)
         return candidate
 
 
@@ -177,16 +178,19 @@ def build_problem(
     left_out: list[LeftOut] = []
     warnings: list[str] = []
     usable: list[Item] = []
+    sources: dict[int, str] = {}
     for item in items:
         if item.id in excluded:
             continue
+        name = os.path.basename(item.path)
         if item.state == "failed":
-            left_out.append(LeftOut(item.id, item.name, f"preparation failed: {item.state_reason}"))
+            left_out.append(LeftOut(item.id, name, f"preparation failed: {item.state_reason}"))
             continue
-        if _source_of(item) is None:
-            left_out.append(LeftOut(item.id, item.name, "original missing (moved or deleted)"))
+        source = source_of(item)
+        if source is None:
+            left_out.append(LeftOut(item.id, name, "original missing (moved or deleted)"))
             warnings.append(
-                f"item {item.id} ({item.name}): original not found; left out "
+                f"item {item.id} ({name}): original not found; left out "
                 "(`sneakernet add` it again from its new place)"
             )
             continue
@@ -194,13 +198,14 @@ def build_problem(
             left_out.append(
                 LeftOut(
                     item.id,
-                    item.name,
+                    name,
                     "4 GiB or more: FAT32 cannot hold one file that large; "
                     "prepare it smaller or split it",
                 )
             )
             continue
         usable.append(item)
+        sources[item.id] = source
 
     folders = KIND_FOLDERS[language]
     dirs = [Directory("", None, 0, capacity.root_own_slots)]
@@ -224,12 +229,12 @@ def build_problem(
     units: list[Unit] = []
 
     def make_file(item: Item, folder_path: str) -> PlanFile:
-        source = _source_of(item)
-        name = names.claim(folder_path, source.name if item.prepared_path else item.name)
+        original = os.path.basename(item.path)
+        name = names.claim(folder_path, os.path.basename(sources[item.id]))
         return PlanFile(
             item_id=item.id,
             hash=item.hash,
-            name=item.name,
+            name=original,
             kind=item.kind,
             card_path=f"{folder_path}/{name}",
             size=item.card_size_estimate,

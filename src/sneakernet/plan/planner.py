@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sneakernet.errors import UserError
 from sneakernet.library.adding import natural_key
 from sneakernet.library.catalog import Item
-from sneakernet.plan.capacity import CapacityModel, card_capacity
+from sneakernet.plan.capacity import CapacityModel, Measured, card_capacity
 from sneakernet.plan.exact import solve_exact
 from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy
 from sneakernet.plan.ledger import Ledger
@@ -33,7 +33,8 @@ class PlanOptions:
     exclude: list[str] = field(default_factory=list)
     quotas: list[Quota] = field(default_factory=list)
     allow_partial_groups: bool = False
-    time_limit: float = 1.5  # seconds of exact solving per card
+    time_limit: float = 1.0  # seconds of exact solving, all cards together
+    gap: float = 1e-4  # stop when proven this close to the optimum (0: prove optimality)
     language: str = "ko"
     cluster_size: int | None = None
 
@@ -84,16 +85,26 @@ def _refs_to_ids(items: list[Item], refs: list[str], what: str) -> set[int]:
     return ids
 
 
-def fractional_bound(units: list[Unit], clusters: int) -> float:
-    """Value of the relaxed problem (fractions allowed, folders free): an upper bound."""
-    bound, room = 0.0, clusters
+def fractional_bound(units: list[Unit], clusters: int, quotas: list[Quota] = ()) -> float:
+    """Value of the relaxed problem (fractions allowed, folders free): an upper bound.
+
+    At-most quotas are kept (greedy stays optimal for these nested limits);
+    required items and at-least quotas are dropped, which only loosens it.
+    """
+    room = {None: clusters}
+    for q in quotas:
+        if not q.at_least:
+            room[q.kind] = min(room.get(q.kind, clusters), int(q.share * clusters))
+    bound = 0.0
     for unit in sorted(units, key=lambda u: -u.value / max(u.data_clusters, 1e-9)):
-        if unit.data_clusters <= room:
-            bound += unit.value
-            room -= unit.data_clusters
-        else:
-            bound += unit.value * room / unit.data_clusters
-            break
+        space = min(room[None], room.get(unit.kind, clusters))
+        if space <= 0:
+            continue
+        take = 1.0 if unit.data_clusters <= space else space / unit.data_clusters
+        bound += unit.value * take
+        room[None] -= take * unit.data_clusters
+        if unit.kind in room:
+            room[unit.kind] -= take * unit.data_clusters
     return bound
 
 
@@ -126,26 +137,34 @@ def _smallest_misfit(problem: Problem) -> Unit | None:
     return None
 
 
-def _confirm(problem: Problem, ledger: Ledger) -> None:
-    """Measure the tree exactly; drop the least valuable units until it fits, then refill."""
+def _confirm(problem: Problem, ledger: Ledger) -> Measured:
+    """Add what still fits, then measure the tree exactly as the image writer will.
+
+    Should the layout count differ from the ledger, the least valuable units
+    go until the measured tree fits.
+    """
     capacity = problem.capacity
     order = by_density(problem)
-    while True:
-        measured = capacity.measure([(f.card_path, f.size) for f in _card_files(problem, ledger)])
-        if measured.fits:
-            break
-        droppable = [u for u in reversed(order) if u.index in ledger.chosen and not u.must]
-        followers = {u.previous for u in problem.units if u.index in ledger.chosen}
-        victim = next((u for u in droppable if u.index not in followers), None)
-        if victim is None:
-            raise UserError("the required items do not fit on the card; require less")
-        ledger.remove(victim)
     for unit in order:
         if unit.index not in ledger.chosen and ledger.allowed(unit):
             ledger.add(unit)
-            files = [(f.card_path, f.size) for f in _card_files(problem, ledger)]
-            if not capacity.measure(files).fits:
-                ledger.remove(unit)
+    while True:
+        files = [(f.card_path, f.size) for i in ledger.chosen for f in problem.units[i].files]
+        measured = capacity.measure(files)
+        if measured.fits:
+            return measured
+        followers = {problem.units[i].previous for i in ledger.chosen}
+        victim = next(
+            (
+                u
+                for u in reversed(order)
+                if u.index in ledger.chosen and not u.must and u.index not in followers
+            ),
+            None,
+        )
+        if victim is None:
+            raise UserError("the required items do not fit on the card; require less")
+        ledger.remove(victim)
 
 
 def _free_note(problem: Problem, ledger: Ledger, free_bytes: int) -> str:
@@ -173,7 +192,9 @@ def _free_note(problem: Problem, ledger: Ledger, free_bytes: int) -> str:
     return f"{smallest.label} would fit in the free {human_size(free_bytes)} but {why}"
 
 
-def _solve_card(problem: Problem, time_limit: float) -> tuple[Ledger, float, float, str, str]:
+def _solve_card(
+    problem: Problem, time_limit: float, gap: float
+) -> tuple[Ledger, Measured, float, float, str, str]:
     """(ledger, bound, plain greedy value, solver, status) for one card."""
     capacity = problem.capacity
     smallest = _smallest_misfit(problem)
@@ -186,10 +207,13 @@ def _solve_card(problem: Problem, time_limit: float) -> tuple[Ledger, float, flo
         )
     start = greedy(problem)
     baseline = plain_greedy(problem).value
-    ledger, solver, status = start, "greedy", "heuristic"
-    bound = fractional_bound(problem.units, capacity.cluster_count)
-    if time_limit > 0 and problem.units:
-        result = solve_exact(problem, start, time_limit)
+    ledger, solver, status = start, "greedy", "heuristic (time limit 0)"
+    bound = fractional_bound(problem.units, capacity.cluster_count, problem.quotas)
+    proven_close = bound <= 0 or (bound - start.value) / bound <= gap
+    if proven_close:
+        status = "proven within gap"
+    if time_limit > 0 and problem.units and not proven_close:
+        result = solve_exact(problem, start, time_limit, gap)
         status = result.status
         if result.status == "infeasible":
             raise UserError(
@@ -208,9 +232,9 @@ def _solve_card(problem: Problem, time_limit: float) -> tuple[Ledger, float, flo
             f"cannot meet the quota {', '.join(missing)} with the items in the library; "
             "lower it or add more of that kind"
         )
-    _confirm(problem, ledger)
+    measured = _confirm(problem, ledger)
     bound = max(bound, ledger.value)
-    return ledger, bound, baseline, solver, status
+    return ledger, measured, bound, baseline, solver, status
 
 
 def adjust_minimums(problem: Problem, warnings: list[str]) -> None:
@@ -274,11 +298,13 @@ def make_plan(
         adjust_minimums(problem, warnings if index == 1 else [])
         if index > 1 or distinct > 1:
             _defer_musts(problem)
-        ledger, card_bound, baseline, solver, status = _solve_card(problem, options.time_limit)
+        budget = (options.time_limit - (time.perf_counter() - began)) / (distinct - index + 1)
+        ledger, measured, card_bound, baseline, solver, status = _solve_card(
+            problem, max(budget, 0.05) if options.time_limit > 0 else 0, options.gap
+        )
         solvers.add(solver)
         statuses.add(status)
         files = _card_files(problem, ledger)
-        measured = capacity.measure([(f.card_path, f.size) for f in files])
         cards.append(
             CardPlan(
                 index,
@@ -302,7 +328,10 @@ def make_plan(
         )
     if distinct > 1:
         # Filling cards one by one has no per-card proof; bound the whole set instead.
-        bound = min(bound, fractional_bound(all_units or [], capacity.cluster_count * distinct))
+        bound = min(
+            bound,
+            fractional_bound(all_units or [], capacity.cluster_count * distinct, options.quotas),
+        )
         bound = max(bound, total_value)
     copies = options.cards if options.copies else 1
     if options.copies and options.cards > 1:
