@@ -10,9 +10,9 @@ import av
 import numpy as np
 
 
-def write_video(path: Path, frames: int = 5, seed: int = 0) -> Path:
+def write_video(path: Path, frames: int = 5, seed: int = 0, fmt: str | None = None) -> Path:
     """A few frames of MPEG-4 video in whatever container the suffix names."""
-    with av.open(str(path), "w") as out:
+    with av.open(str(path), "w", format=fmt) as out:
         stream = out.add_stream("mpeg4", rate=Fraction(5, 1))
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         rng = np.random.default_rng(seed)

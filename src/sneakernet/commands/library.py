@@ -10,7 +10,6 @@ from rich.table import Table
 
 from sneakernet import ui
 from sneakernet.errors import UserError
-from sneakernet.library.adding import add_paths
 from sneakernet.library.catalog import Item
 from sneakernet.library.project import find_project, init_project
 from sneakernet.sizes import human_size
@@ -67,6 +66,8 @@ def add(
     project_dir: Path | None = PROJECT_OPTION,
 ) -> None:
     """Record originals in the catalog (they stay where they are)."""
+    from sneakernet.library.adding import add_paths  # PyAV loads only when probing
+
     project = find_project(project_dir)
     with project.open_catalog() as catalog:
         outcomes = add_paths(catalog, paths, priority=priority, tags=tuple(tag), group=group)

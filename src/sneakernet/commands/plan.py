@@ -9,9 +9,6 @@ import typer
 from sneakernet import ui
 from sneakernet.commands.library import PROJECT_OPTION
 from sneakernet.library.project import find_project
-from sneakernet.plan.model import parse_quota
-from sneakernet.plan.planfile import plan_to_dict, read_plan, show_plan, write_plan
-from sneakernet.plan.planner import PlanOptions, make_plan
 from sneakernet.sizes import human_size, parse_size
 
 plan_app = typer.Typer(
@@ -49,6 +46,11 @@ def plan(
     """Plan cards: --size SIZE [-o plan.json] [--cards N] [--must ..] [--quota ..]."""
     if ctx.invoked_subcommand is not None:
         return
+    # The solver stack loads only when a plan is made, keeping other commands quick.
+    from sneakernet.plan.model import parse_quota
+    from sneakernet.plan.planfile import plan_to_dict, show_plan, write_plan
+    from sneakernet.plan.planner import PlanOptions, make_plan
+
     project = find_project(project_dir)
     options = PlanOptions(
         size=parse_size(size) if size else project.config.card_size,
@@ -70,6 +72,8 @@ def plan(
         write_plan(result, output)
     if as_json:
         ui.print_json(plan_to_dict(result))
+        for warning in result.warnings:
+            ui.warn(warning)
     else:
         show_plan(result, files=len(result.cards) == 1 or result.copies)
     if output is not None:
@@ -80,6 +84,8 @@ def plan(
 @plan_app.command("show")
 def show(plan_file: Path = typer.Argument(..., help="A plan written by `plan -o`.")) -> None:
     """Print a plan: per card the files in playback order, fill, value and gap."""
+    from sneakernet.plan.planfile import read_plan, show_plan
+
     show_plan(read_plan(plan_file))
 
 
