@@ -113,16 +113,19 @@ def assign_short_names(names: list[str]) -> list[bytes]:
     taken: set[bytes] = {b".          ", b"..         "}
     plain = [_plain_short(name) for name in names]
     taken.update(p for p in plain if p is not None)
+    next_tail: dict[bytes, int] = {}
     result = []
     for name, short in zip(names, plain, strict=True):
         if short is None:
-            short = _generate_short(name, taken)
+            short = _generate_short(name, taken, next_tail)
             taken.add(short)
         result.append(short)
     return result
 
 
-def _generate_short(name: str, taken: set[bytes]) -> bytes:
+def _generate_short(name: str, taken: set[bytes], next_tail: dict[bytes, int]) -> bytes:
+    """Basis name, else the lowest free `~N` tail (remembered per basis, so a
+    folder of thousands of similar names stays fast)."""
     bare = name.lstrip(".")
     stem, dot, ext = bare.rpartition(".")
     if not dot:
@@ -138,10 +141,12 @@ def _generate_short(name: str, taken: set[bytes]) -> bytes:
         candidate = (base.ljust(8) + extension.ljust(3)).encode("ascii")
         if candidate not in taken:
             return candidate
-    for n in range(1, 1_000_000):
+    basis = (base.ljust(8) + extension.ljust(3)).encode("ascii")
+    for n in range(next_tail.get(basis, 1), 1_000_000):
         tail = f"~{n}"
         candidate = ((base[: 8 - len(tail)] + tail).ljust(8) + extension.ljust(3)).encode("ascii")
         if candidate not in taken:
+            next_tail[basis] = n + 1
             return candidate
     raise UserError(f"too many similar names next to {name!r} for FAT short names")
 

@@ -109,6 +109,8 @@ class FatVolume:
         first = self.read_at(0, SECTOR)
         self.partition: Partition | None = None
         if offset is None:
+            if looks_like_fat_boot_sector(first) and first[22:24] != b"\x00\x00":
+                raise UserError(f"{str(self.path)!r}: the volume is FAT12/16, not FAT32")
             if _is_fat32_boot(first):
                 offset = 0
             else:
@@ -298,7 +300,7 @@ class FatVolume:
             short = raw[:11]
             if attributes & dirent.ATTR_VOLUME_ID and not attributes & dirent.ATTR_DIRECTORY:
                 if root and self.root_label is None:
-                    self.root_label = dirent.short_to_name(short).rstrip()
+                    self.root_label = short.decode("cp437").rstrip()
                 if pending.parts and deleted:
                     yield self._orphan(pending, prefix)
                 pending = _LongName()

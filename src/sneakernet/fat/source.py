@@ -108,7 +108,7 @@ def _scan_dir(
     try:
         names = sorted(entry.name for entry in os.scandir(path))
     except OSError as exc:
-        raise UserError(f"cannot read folder {rel or '.'!r}: {exc.strerror}") from None
+        raise UserError(f"cannot read folder {rel.rstrip('/') or '.'!r}: {exc.strerror}") from None
     kept: list[tuple[str, str, Node]] = []  # (source name, source relative path, node)
     for name in names:
         relative = rel + name

@@ -116,11 +116,11 @@ def plan_image(root: Node, options: ImageOptions) -> ImagePlan:
     geometry = compute_geometry(options.size, options.cluster_size, options.partition)
     label = label_bytes(options.label)
     when = dirent.FatTime.from_datetime(options.timestamp)
+    usage = place(root, geometry, has_label=label is not None)
     for directory in root.dirs():
         shorts = dirent.assign_short_names([child.name for child in directory.children])
         for child, short in zip(directory.children, shorts, strict=True):
             child.short = short
-    usage = place(root, geometry, has_label=label is not None)
     digest = _content_id(root, geometry, label, when)
     volume_id = (
         options.serial if options.serial is not None else int.from_bytes(digest[:4], "little")
