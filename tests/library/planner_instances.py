@@ -54,8 +54,9 @@ def brute_force(items: list[Item], size: int, quotas=(), partial=False) -> tuple
         if value <= best:
             continue
         per_kind: dict[str, int] = {}
-        for u in chosen:
-            per_kind[u.kind] = per_kind.get(u.kind, 0) + u.data_clusters
+        for f in (f for u in chosen for f in u.files):
+            clusters = fat.item_cost(f.name, f.size, capacity.cluster_size).clusters
+            per_kind[f.kind] = per_kind.get(f.kind, 0) + clusters
         if not all(quota_ok(q, per_kind, capacity.cluster_count) for q in quotas):
             continue
         files = [(f.card_path, f.size) for u in chosen for f in u.files]

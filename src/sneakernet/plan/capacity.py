@@ -77,10 +77,10 @@ class FatCapacity:
         self.root_own_slots = 1 if label else 0
 
     def file_clusters(self, size: int) -> int:
-        return fat.item_cost("F", size, self.cluster_size).clusters
+        return layout.clusters_for(size, self.cluster_size)
 
     def entry_slots(self, name: str) -> int:
-        return fat.item_cost(name, 0, self.cluster_size).dir_slots
+        return dirent.entry_slots(name)
 
     def dir_clusters(self, slots: int) -> int:
         return layout.dir_clusters(slots, self.cluster_size)

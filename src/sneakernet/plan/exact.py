@@ -110,11 +110,11 @@ def solve_exact(
         if u.previous is not None:
             row([u.index, u.previous], [1, -1], -inf, 0)
     for quota in problem.quotas:
-        kind_units = [u for u in units if u.kind == quota.kind]
+        kind_units = [u for u in units if quota.kind in u.kind_clusters]
         bound = problem.quota_clusters(quota)
         row(
             [u.index for u in kind_units],
-            [u.data_clusters for u in kind_units],
+            [u.kind_clusters[quota.kind] for u in kind_units],
             bound if quota.at_least else -inf,
             inf if quota.at_least else bound,
         )

@@ -73,7 +73,11 @@ def greedy(problem: Problem) -> Ledger:
         for unit in order:
             if ledger.kind_clusters.get(quota.kind, 0) >= target:
                 break
-            if unit.kind == quota.kind and unit.index not in ledger.chosen and ledger.allowed(unit):
+            if (
+                quota.kind in unit.kind_clusters
+                and unit.index not in ledger.chosen
+                and ledger.allowed(unit)
+            ):
                 ledger.add(unit)
     _fill(ledger, order)
     improve(problem, ledger, order)

@@ -64,10 +64,17 @@ class Ledger:
         """Fits, and keeps every at-most quota."""
         if self.cost(unit) > self.free:
             return False
-        limit = self.limits.get(unit.kind)
-        if limit is not None and self.kind_clusters.get(unit.kind, 0) + unit.data_clusters > limit:
+        if self.over_limit(unit):
             return False
         return unit.previous is None or unit.previous in self.chosen
+
+    def over_limit(self, unit: Unit) -> str | None:
+        """The kind whose at-most quota the unit would break, if any."""
+        for kind, clusters in unit.kind_clusters.items():
+            limit = self.limits.get(kind)
+            if limit is not None and self.kind_clusters.get(kind, 0) + clusters > limit:
+                return kind
+        return None
 
     def _apply(self, unit: Unit, sign: int) -> None:
         changes = self._delta(unit, sign)
@@ -79,9 +86,8 @@ class Ledger:
             self.used += new - self.dir_used[d]
             self.dir_used[d] = new
         self.used += sign * unit.data_clusters
-        self.kind_clusters[unit.kind] = (
-            self.kind_clusters.get(unit.kind, 0) + sign * unit.data_clusters
-        )
+        for kind, clusters in unit.kind_clusters.items():
+            self.kind_clusters[kind] = self.kind_clusters.get(kind, 0) + sign * clusters
         self.value += sign * unit.value
 
     def add(self, unit: Unit) -> None:

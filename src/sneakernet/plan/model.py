@@ -74,6 +74,7 @@ class Unit:
     previous: int | None = None  # a series taken in part: the episode before this one
     must: bool = False
     value: float = 0.0
+    kind_clusters: dict[str, int] = field(default_factory=dict)  # data clusters per file kind
 
     @property
     def label(self) -> str:
@@ -285,6 +286,9 @@ def build_problem(
             units[unit.previous].must = True
 
     for unit in units:
+        for f in unit.files:
+            clusters = capacity.file_clusters(f.size)
+            unit.kind_clusters[f.kind] = unit.kind_clusters.get(f.kind, 0) + clusters
         cost_bytes = unit.data_clusters * capacity.cluster_size + 32 * unit.slots
         unit.value = unit.priority * cost_bytes / MIB
     return Problem(capacity, units, dirs, list(quotas)), left_out, warnings

@@ -97,14 +97,17 @@ def fractional_bound(units: list[Unit], clusters: int, quotas: list[Quota] = ())
             room[q.kind] = min(room.get(q.kind, clusters), int(q.share * clusters))
     bound = 0.0
     for unit in sorted(units, key=lambda u: -u.value / max(u.data_clusters, 1e-9)):
-        space = min(room[None], room.get(unit.kind, clusters))
-        if space <= 0:
+        take = 1.0 if unit.data_clusters <= room[None] else room[None] / unit.data_clusters
+        for kind, used in unit.kind_clusters.items():
+            if kind in room and used:
+                take = min(take, room[kind] / used)
+        if take <= 0:
             continue
-        take = 1.0 if unit.data_clusters <= space else space / unit.data_clusters
         bound += unit.value * take
         room[None] -= take * unit.data_clusters
-        if unit.kind in room:
-            room[unit.kind] -= take * unit.data_clusters
+        for kind, used in unit.kind_clusters.items():
+            if kind in room:
+                room[kind] -= take * used
     return bound
 
 
@@ -179,12 +182,9 @@ def _free_note(problem: Problem, ledger: Ledger, free_bytes: int) -> str:
             f"free space {human_size(free_bytes)} is less than the smallest item left out, "
             f"{smallest.label}, which needs {human_size(cost)}"
         )
-    limit = ledger.limits.get(smallest.kind)
-    if (
-        limit is not None
-        and ledger.kind_clusters.get(smallest.kind, 0) + smallest.data_clusters > limit
-    ):
-        why = f"the quota for {smallest.kind} is full"
+    full = ledger.over_limit(smallest)
+    if full:
+        why = f"the quota for {full} is full"
     elif smallest.previous is not None and smallest.previous not in ledger.chosen:
         why = "its series is taken only up to an earlier episode"
     else:
@@ -242,7 +242,7 @@ def adjust_minimums(problem: Problem, warnings: list[str]) -> None:
     adjusted = []
     for quota in problem.quotas:
         if quota.at_least:
-            have = sum(u.data_clusters for u in problem.units if u.kind == quota.kind)
+            have = sum(u.kind_clusters.get(quota.kind, 0) for u in problem.units)
             if have < problem.quota_clusters(quota):
                 warnings.append(
                     f"quota {quota}: the library has only {human_size(have * problem.capacity.cluster_size)} "
@@ -299,9 +299,20 @@ def make_plan(
         if index > 1 or distinct > 1:
             _defer_musts(problem)
         budget = (options.time_limit - (time.perf_counter() - began)) / (distinct - index + 1)
-        ledger, measured, card_bound, baseline, solver, status = _solve_card(
-            problem, max(budget, 0.05) if options.time_limit > 0 else 0, options.gap
-        )
+        limit = max(budget, 0.05) if options.time_limit > 0 else 0
+        try:
+            ledger, measured, card_bound, baseline, solver, status = _solve_card(
+                problem, limit, options.gap
+            )
+        except UserError:
+            if index == 1 or not any(q.at_least for q in problem.quotas):
+                raise
+            # What is left after the first cards may not meet an at-least quota.
+            warnings.append(f"card {index}: at-least quotas dropped, too little left to meet them")
+            problem.quotas = [q for q in problem.quotas if not q.at_least]
+            ledger, measured, card_bound, baseline, solver, status = _solve_card(
+                problem, limit, options.gap
+            )
         solvers.add(solver)
         statuses.add(status)
         files = _card_files(problem, ledger)
