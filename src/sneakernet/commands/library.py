@@ -102,8 +102,8 @@ def ls(
         return
     table = Table(box=None)
     for column in ("id", "kind", "name", "length", "size", "card size", "prio", "tags"):
-        table.add_column(column)
-    table.add_column("group")
+        table.add_column(column, no_wrap=column != "name")
+    table.add_column("group", no_wrap=True)
     table.add_column("state")
     for it in items:
         card = human_size(it.card_size_estimate) + (" (est.)" if it.size_is_estimate else "")
