@@ -190,3 +190,44 @@ def test_must_and_exclude(tmp_path):
     assert 7 in chosen and 1 not in chosen
     with pytest.raises(UserError, match="--must"):
         make_plan(items, PlanOptions(size=CARD, must=["nonesuch"]))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    specs=st.lists(item_spec, min_size=1, max_size=30),
+    cards=st.integers(1, 3),
+    partial=st.booleans(),
+)
+def test_several_cards_each_fit_and_cover_most_valuable(tmp_path_factory, specs, cards, partial):
+    items = sparse_items(tmp_path_factory.mktemp("items"), specs)
+    plan = make_plan(
+        items, PlanOptions(size=CARD, cards=cards, allow_partial_groups=partial, time_limit=0.3)
+    )
+    ids = [f.item_id for c in plan.cards for f in c.files]
+    assert len(ids) == len(set(ids))
+    for card in plan.cards:
+        assert fits([(f.card_path, f.size) for f in card.files], CARD)
+    assert plan.bound >= plan.value - 1e-9
+    # Everything left over would fit on no card: a further card would have been made.
+    left = {it.id for it in items} - set(ids)
+    if left and len(plan.cards) < cards:
+        smallest = min((it for it in items if it.id in left), key=lambda it: it.size)
+        assert not fits([(f"x/{smallest.name}", smallest.size)], CARD)
+
+
+def test_prepared_size_and_name_are_used(tmp_path):
+    items = sparse_items(tmp_path, [("video", 30 * MIB, 5, None), ("video", 30 * MIB, 4, None)])
+    prepared = tmp_path / "cache" / "abc.mp4"
+    prepared.parent.mkdir()
+    with open(prepared, "wb") as f:
+        f.truncate(5 * MIB)
+    items[1].prepared_path, items[1].prepared_size = str(prepared), 5 * MIB
+    plan = make_plan(items, PlanOptions(size=CARD))
+    files = {f.item_id: f for f in plan.cards[0].files}
+    assert set(files) == {1, 2}  # only the smaller prepared copy lets both fit
+    assert files[2].size == 5 * MIB and not files[2].size_estimated
+    assert files[2].card_path == "영상/item2.mp4" and files[1].size_estimated

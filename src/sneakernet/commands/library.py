@@ -37,7 +37,6 @@ def _state(item: Item) -> str:
 
 def item_json(item: Item) -> dict:
     data = asdict(item)
-    data.pop("extra")
     data["tags"] = list(item.tags)
     data["name"] = item.name
     data["card_size_estimate"] = item.card_size_estimate

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet.errors import UserError
@@ -36,7 +36,6 @@ class Item:
     state_reason: str | None = None
     prepared_size: int | None = None
     prepared_path: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -231,7 +231,10 @@ def build_problem(
 
     def make_file(item: Item, folder_path: str) -> PlanFile:
         original = os.path.basename(item.path)
-        name = names.claim(folder_path, os.path.basename(sources[item.id]))
+        # A prepared copy keeps the original's name with its own extension.
+        stem = os.path.splitext(original)[0] if item.prepared_path else original
+        suffix = os.path.splitext(sources[item.id])[1] if item.prepared_path else ""
+        name = names.claim(folder_path, stem + suffix)
         return PlanFile(
             item_id=item.id,
             hash=item.hash,
