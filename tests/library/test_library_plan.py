@@ -20,6 +20,16 @@ from sneakernet.plan.model import Quota
 from sneakernet.plan.planner import PlanOptions, make_plan
 
 MIB = 2**20
+
+
+def examples(n: int):
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 CARD = 48 * MIB  # the smallest FAT32 card with 512-byte clusters is 40 MiB
 
 item_spec = st.tuples(
@@ -30,11 +40,7 @@ item_spec = st.tuples(
 )
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(300)
 @given(
     specs=st.lists(item_spec, min_size=1, max_size=9),
     partial=st.booleans(),
@@ -84,11 +90,7 @@ def test_plan_equals_brute_force_optimum(tmp_path_factory, specs, partial, quota
         assert quota_ok(quota, per_kind, capacity.cluster_count)
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(120)
 @given(specs=st.lists(item_spec, min_size=2, max_size=40))
 def test_free_space_is_less_than_any_item_left_out(tmp_path_factory, specs):
     folder = tmp_path_factory.mktemp("items")
@@ -192,11 +194,7 @@ def test_must_and_exclude(tmp_path):
         make_plan(items, PlanOptions(size=CARD, must=["nonesuch"]))
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(40)
 @given(
     specs=st.lists(item_spec, min_size=1, max_size=30),
     cards=st.integers(1, 3),
