@@ -6,6 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from sneakernet import ui
@@ -68,8 +69,19 @@ def add(
     from sneakernet.library.adding import add_paths  # PyAV loads only when probing
 
     project = find_project(project_dir)
-    with project.open_catalog() as catalog:
-        outcomes = add_paths(catalog, paths, priority=priority, tags=tuple(tag), group=group)
+    with (
+        project.open_catalog() as catalog,
+        Progress(console=ui.console, transient=True) as progress,
+    ):
+        task = progress.add_task("hashing and probing", total=None)
+        outcomes = add_paths(
+            catalog,
+            paths,
+            priority=priority,
+            tags=tuple(tag),
+            group=group,
+            on_file=lambda _path: progress.advance(task),
+        )
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1

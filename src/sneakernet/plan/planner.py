@@ -338,12 +338,10 @@ def make_plan(
             "or plan more cards"
         )
     if distinct > 1:
-        # Filling cards one by one has no per-card proof; bound the whole set instead.
-        bound = min(
-            bound,
-            fractional_bound(all_units or [], capacity.cluster_count * distinct, options.quotas),
-        )
-        bound = max(bound, total_value)
+        # Cards filled one after another: each card's own bound holds only for what
+        # was left to it, so bound the whole set by its relaxation instead.
+        whole = fractional_bound(all_units or [], capacity.cluster_count * distinct, options.quotas)
+        bound = max(whole, total_value)
     copies = options.cards if options.copies else 1
     if options.copies and options.cards > 1:
         cards = [
