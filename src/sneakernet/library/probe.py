@@ -7,13 +7,13 @@ renamed `.txt` is still a film.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import blake3
 
-_CHUNK = 1 << 20
 # Demuxers that present a still picture as a one-frame video stream.
 _STILL_IMAGE_FORMATS = {"image2", "gif", "webp", "ico", "apng"}
 _ZIM_MAGIC = (72173914).to_bytes(4, "little")  # 0x044D495A
@@ -28,11 +28,8 @@ class Probe:
 
 def content_hash(path: Path) -> str:
     """BLAKE3 of the content: the item's identity wherever the file moves."""
-    hasher = blake3.blake3()
     with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+        return hashlib.file_digest(f, blake3.blake3).hexdigest()
 
 
 def _kind_from_magic(head: bytes) -> str | None:

@@ -19,7 +19,6 @@ from sneakernet.errors import UserError
 from sneakernet.plan.planner import CardPlan, Plan
 
 MANIFEST_FORMAT = "sneakernet-card-manifest"
-_CHUNK = 8 * 1024 * 1024
 
 
 @dataclass
@@ -39,11 +38,8 @@ class BuiltCard:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while block := f.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def card_key(plan: Plan, card: CardPlan, sources: dict[int, Path]) -> str:
