@@ -1,0 +1,100 @@
+"""`make`: prepare what the plan needs, plan with exact sizes, build, audit.
+
+Preparing changes sizes (a film is converted for the player, a book is
+cleaned), so the job plans with what it knows, prepares the items chosen
+that are not prepared yet, and plans again with their exact sizes, until
+every planned item is prepared. Only prepared copies ever go on a card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sneakernet.library.catalog import Catalog, Item
+from sneakernet.make.cards import BuiltCard, build_card
+from sneakernet.plan.planfile import write_plan
+from sneakernet.plan.planner import Plan, PlanOptions, make_plan
+
+
+@dataclass
+class Prepared:
+    path: Path  # in the project's cache
+    size: int
+
+
+class Preparer(Protocol):
+    def __call__(self, item: Item, cache_dir: Path) -> Prepared:
+        """Convert and clean one item into the cache; raise ItemFailed with the reason."""
+
+
+Auditor = Callable[[Path], list[str]]  # image -> what an inspector would find
+
+
+@dataclass
+class CardOutcome:
+    built: BuiltCard
+    findings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MakeResult:
+    plan: Plan
+    cards: list[CardOutcome]
+    prepared: int
+    failed: dict[int, str]
+
+    @property
+    def clean(self) -> bool:
+        return all(not c.findings for c in self.cards)
+
+
+def is_prepared(item: Item) -> bool:
+    return bool(
+        item.state == "prepared" and item.prepared_path and Path(item.prepared_path).is_file()
+    )
+
+
+def run_make(
+    catalog: Catalog,
+    cache_dir: Path,
+    out_dir: Path,
+    options: PlanOptions,
+    prepare: Preparer,
+    audit: Auditor,
+    on_event: Callable[[str], None] = lambda _msg: None,
+) -> MakeResult:
+    from sneakernet.errors import ItemFailed
+
+    prepared = 0
+    failed: dict[int, str] = {}
+    while True:  # each round prepares or fails at least one item, so it ends
+        items = catalog.items()
+        plan = make_plan(items, options)
+        by_id = {it.id: it for it in items}
+        planned = dict.fromkeys(f.item_id for card in plan.cards for f in card.files)
+        missing = [by_id[i] for i in planned if not is_prepared(by_id[i])]
+        if not missing:
+            break
+        for item in missing:
+            on_event(f"preparing {item.id}: {Path(item.path).name}")
+            try:
+                result = prepare(item, cache_dir)
+            except ItemFailed as exc:
+                catalog.set_failed(item.id, str(exc))
+                failed[item.id] = str(exc)
+                continue
+            catalog.set_prepared(item.id, str(result.path), result.size)
+            prepared += 1
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_plan(plan, out_dir / "plan.json")
+    sources = {it.id: Path(it.prepared_path) for it in catalog.items() if it.state == "prepared"}
+    cards = []
+    for card in plan.cards:
+        on_event(f"building card {card.index}")
+        built = build_card(plan, card, sources, out_dir)
+        on_event(f"auditing card {card.index}")
+        cards.append(CardOutcome(built, audit(built.image)))
+    return MakeResult(plan, cards, prepared, failed)
