@@ -4,6 +4,7 @@ mtools and our reader read back identically."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,8 +16,10 @@ from hypothesis import strategies as st
 from sneakernet.fat import (
     ImageOptions,
     is_debris,
+    item_cost,
     minimum_image_size,
     open_volume,
+    plan_capacity,
     plan_image,
     scan_source,
     write_image,
@@ -99,7 +102,20 @@ def test_random_trees_round_trip(tree: dict):
         image = work / "card.img"
         write_image(plan, image, sync=False)  # fsync only costs time here
 
-        fsck_clean(image, work)
+        summary = fsck_clean(image, work)
+
+        # The planner's arithmetic matches what fsck.fat counts on the built card.
+        used, total = map(int, re.search(r"(\d+)/(\d+) clusters", summary).groups())
+        items = [
+            (path + ("/" if node.is_dir else ""), node.size) for path, node in scanned.root.walk()
+        ]
+        usage = plan_capacity(items, IMAGE_SIZE, cluster_size=512, partition=False)
+        assert (usage.used_clusters, plan.geometry.cluster_count) == (used, total)
+        assert usage.free_bytes == (total - used) * 512
+        data_clusters = sum(
+            item_cost(n.name, n.size, 512).clusters for _, n in scanned.root.files()
+        )
+        assert data_clusters == usage.file_clusters
 
         source = tree_files(src)
         # mtools 4.0 mangles names outside the BMP (two emoji can even become one name):
