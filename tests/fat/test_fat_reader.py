@@ -139,3 +139,24 @@ def test_not_a_fat_image_is_refused(tmp_path: Path):
     )
     result = run_cli("image", "ls", fat16)
     assert result.code == 2 and "FAT12/16" in result.stderr
+
+
+@pytest.mark.root
+def test_reads_a_block_device(tmp_path: Path):
+    """The reader opens a (read-only loop) block device as it opens an image file."""
+    losetup = require_tool("losetup")
+    src = make_tree(tmp_path / "src")
+    image = tmp_path / "card.img"
+    assert run_cli("image", "build", src, "-o", image, "--size", "48M").code == 0
+    attach = subprocess.run(
+        [losetup, "--read-only", "--find", "--show", str(image)], capture_output=True, text=True
+    )
+    assert attach.returncode == 0, f"needs root and loop devices: {attach.stderr}"
+    device = attach.stdout.strip()
+    try:
+        with open_volume(device) as volume:
+            assert volume.partition is not None and volume.volume_offset == 4 * 1024 * 1024
+            files = {e.path: volume.read_file(e) for e in volume.walk() if not e.is_dir}
+        assert files == tree_files(src)
+    finally:
+        subprocess.run([losetup, "--detach", device], check=True)
