@@ -160,3 +160,20 @@ def test_reads_a_block_device(tmp_path: Path):
         assert files == tree_files(src)
     finally:
         subprocess.run([losetup, "--detach", device], check=True)
+
+
+def test_a_folder_linked_back_to_the_root_does_not_trap_the_reader(tmp_path: Path):
+    src = make_tree(tmp_path / "src")
+    image = tmp_path / "card.img"
+    assert run_cli("image", "build", src, "-o", image, "--size", "48M").code == 0
+    with open_volume(image) as volume:
+        music = next(e for e in volume.walk() if e.path == "music")
+    with open(image, "r+b") as f:  # point the folder at the root directory (cluster 2)
+        f.seek(music.entry_offset + 20)
+        f.write(struct.pack("<H", 0))
+        f.seek(music.entry_offset + 26)
+        f.write(struct.pack("<H", 2))
+    with open_volume(image) as volume:
+        paths = [e.path for e in volume.walk(include_deleted=True)]
+    assert "music" in paths and "music/song.mp3" not in paths
+    assert len(paths) == len(set(paths))
