@@ -107,6 +107,7 @@ def test_our_images_have_nothing_in_free_space_or_slack(tmp_path: Path):
             assert volume.read_at(region.offset, region.length).count(0) == region.length
         assert all(e.contiguous for e in volume.walk())
         assert volume.fsinfo.free_count == sum(n for _, n in volume.unallocated_runs())
+        assert volume.fsinfo.next_free == next(volume.unallocated_runs())[0]
         assert volume.backup_boot == volume.boot
 
 
