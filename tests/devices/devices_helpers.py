@@ -66,6 +66,7 @@ def fake_disk(
     flip_at: int | None = None,
     log: Path | None = None,
     delay: float = 0.0,
+    garbage: bool = False,
 ) -> Iterator[str]:
     """An emulated misbehaving drive as a loop device (see fakedisk.py)."""
     require_tool("fusermount3")
@@ -79,6 +80,8 @@ def fake_disk(
         argv += ["--flip-at", str(flip_at)]
     if log is not None:
         argv += ["--log", str(log)]
+    if garbage:
+        argv.append("--garbage")
     if delay:
         argv += ["--delay", str(delay)]
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE)

@@ -16,8 +16,9 @@ does not read back at all is lost (limbo when every loss lies above the last
 good block, damaged otherwise). The top of the device, where the first
 cache-flushing write goes, is checked in a second round flushed at the bottom.
 
-Full probe: every byte of the device gets keyed data, then everything is read
-back (like f3write/f3read, and it leaves the device wiped of its past).
+Full probe: every byte of the device gets keyed data (the start twice, to push
+the end out of a write cache), then everything is read back, like
+f3write/f3read; it also leaves the device wiped of its past.
 """
 
 from __future__ import annotations
@@ -191,8 +192,11 @@ def full_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResult
     dev = ctx.device
     size = dev.size - dev.size % BLOCK
     prober = _Prober(ctx, pattern)
-    ctx.begin("probe write", size)
+    flush = flush_size(size)
+    ctx.begin("probe write", size + flush)
     prober.write_region(0, size)
+    # The same data again over the start pushes the device's end out of any write cache.
+    prober.write_region(0, flush)
     prober.sync()
     ctx.begin("probe read", size)
     buf, want = prober.big, memoryview(aligned_buffer(CHUNK))
