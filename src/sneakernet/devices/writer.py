@@ -127,8 +127,19 @@ def _read_chunk(ctx: Context, view: memoryview, off: int) -> None:
     try:
         read_all(ctx.device.fd, view, off)
     except OSError as exc:
-        ctx.state.first_bad_offset = off
-        raise DeviceFailure(f"read error at offset {off}: {exc.strerror}") from exc
+        bad = _first_unreadable(ctx.device, view, off)
+        ctx.state.first_bad_offset = bad
+        raise DeviceFailure(f"read error at offset {bad}: {exc.strerror}") from exc
+
+
+def _first_unreadable(dev: OpenDevice, view: memoryview, off: int) -> int:
+    """Narrow a failed chunk read down to the first block that cannot be read."""
+    for at in range(0, len(view), BLOCK):
+        try:
+            read_all(dev.fd, view[at : at + BLOCK], off + at)
+        except OSError:
+            return off + at
+    return off
 
 
 def _write_range(
