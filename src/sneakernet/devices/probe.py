@@ -37,6 +37,7 @@ GENUINE, WRAPAROUND, LIMBO, DAMAGED = "genuine", "wraparound", "limbo", "damaged
 STEP = 1.008  # geometric spacing of samples: real size within 0.8 %
 DENSE_BLOCKS = 64  # the first blocks are all sampled
 MAX_FLUSH = 64 << 20  # more than the write cache of any flash drive seen in the wild
+FIRST_FLUSH = 4 << 20  # the cheap first round
 
 
 @dataclass
@@ -161,12 +162,8 @@ def _is_alias(r: int | None | bool) -> bool:
     return r is not None and r is not True and r is not False
 
 
-def quick_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResult:
-    pattern = pattern or KeyedPattern()
+def _quick_round(ctx: Context, pattern: KeyedPattern, flush: int) -> ProbeResult:
     size = ctx.device.size
-    if size < 2 * BLOCK:
-        raise DeviceFailure("device too small to probe")
-    flush = flush_size(size)
     top_start = (size - flush) // BLOCK * BLOCK
     positions = sample_positions(size)
     low = [p for p in positions if p < top_start]
@@ -181,7 +178,22 @@ def quick_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResul
     prober.write_region(0, flush)
     prober.sync()
     results.update(prober.read_samples(top))
-    result = classify(size, results)
+    return classify(size, results)
+
+
+def quick_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResult:
+    """A cheap round first; a write cache can hide losses but never invent them, so a
+    wraparound or limbo found there stands, and anything else is settled by a round
+    that flushes more than any plausible cache."""
+    pattern = pattern or KeyedPattern()
+    size = ctx.device.size
+    if size < 2 * BLOCK:
+        raise DeviceFailure("device too small to probe")
+    rounds = sorted({min(FIRST_FLUSH, flush_size(size)), flush_size(size)})
+    for flush in rounds:
+        result = _quick_round(ctx, pattern, flush)
+        if result.verdict in (WRAPAROUND, LIMBO):
+            break
     ctx.state.probe_verdict, ctx.state.real_size = result.verdict, result.real
     return result
 
