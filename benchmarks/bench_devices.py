@@ -118,14 +118,19 @@ def _probe(workdir: Path) -> list[Result]:
         ("limbo", dict(claimed=PROBE_SIZE, real=100 * MIB, mode="limbo")),
         ("limbo+cache", dict(claimed=PROBE_SIZE, real=100 * MIB, mode="limbo", cache=2 * MIB)),
     ]
-    t_f3_total = t_ours_total = 0.0
+    t_f3_total = t_ours_total = t_inner_total = 0.0
     for name, spec in cases:
         with fake_disk(workdir, f"probe-{name}", **spec) as dev:
             t_f3, f3_out = _timed_run(["f3probe", "--destructive", dev])
             t_ours, ours_out = _timed_run([*SNEAKERNET, "probe-device", dev, "--yes", "--json"])
         f3 = _f3_verdict(f3_out)
-        ours = json.loads(ours_out)["devices"][0]["probe"]
-        print(f"  probe {name}: f3probe {f3} in {t_f3:.2f}s, sneakernet {ours} in {t_ours:.2f}s")
+        state = json.loads(ours_out)["devices"][0]
+        ours, inner = state["probe"], state["seconds"]
+        print(
+            f"  probe {name}: f3probe {f3} in {t_f3:.2f}s, "
+            f"sneakernet {ours} in {t_ours:.2f}s ({inner:.2f}s probing, rest is start-up)"
+        )
+        t_inner_total += inner
         t_f3_total += t_f3
         t_ours_total += t_ours
         results.append(Result(f"probe {name}: same verdict as f3probe", float(f3 == ours), "", 1))

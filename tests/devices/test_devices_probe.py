@@ -42,6 +42,8 @@ def test_genuine_drive_with_write_cache(tmp_path):
         ("limbo", 64 * MIB, 23 * MIB + 12 * 4096, 0, False),
         ("limbo", 64 * MIB, 37 * MIB, 2 * MIB, False),
         ("limbo", 64 * MIB, 61 * MIB, 2 * MIB, False),  # real size inside the top flush area
+        ("limbo", 64 * MIB, 30 * MIB, 6 * MIB, False),  # cache larger than the first round's flush
+        ("wrap", 64 * MIB, 16 * MIB, 6 * MIB, False),
         ("wrap", 32 * MIB, 8 * MIB, MIB, True),
         ("limbo", 32 * MIB, 13 * MIB, MIB, True),
     ],

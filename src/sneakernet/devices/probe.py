@@ -7,8 +7,9 @@ zeros or garbage). Many also keep a small write cache that answers reads of
 recent writes, hiding the loss.
 
 Quick probe: write keyed 4 KiB blocks at positions spread geometrically over
-the claimed size (every 0.8 % of the offset, so the real size comes out
-within 1 %), at every power of two (where wraparound drives alias block 0),
+the claimed size (every 10 % of the offset, refined to 0.5 % around the edge
+of a limbo drive, so the real size comes out within 1 %), at every power of
+two (where wraparound drives alias block 0),
 then write more data than any plausible write cache, flush, and read the
 samples back. A block that reads back with another offset's tag is an alias
 (wraparound: the distances between aliases give the real size); one that
@@ -34,8 +35,9 @@ from sneakernet.devices.runner import Context, DeviceFailure
 
 GENUINE, WRAPAROUND, LIMBO, DAMAGED = "genuine", "wraparound", "limbo", "damaged"
 
-STEP = 1.008  # geometric spacing of samples: real size within 0.8 %
-DENSE_BLOCKS = 64  # the first blocks are all sampled
+STEP = 1.1  # geometric spacing of the first samples
+FINE_STEP = 0.005  # spacing of the refining samples: real size within 0.5 %
+DENSE_BLOCKS = 16  # the first blocks are all sampled
 MAX_FLUSH = 64 << 20  # more than the write cache of any flash drive seen in the wild
 FIRST_FLUSH = 4 << 20  # the cheap first round
 
@@ -59,7 +61,7 @@ def sample_positions(size: int) -> list[int]:
     p = float(DENSE_BLOCKS * BLOCK)
     while p <= last:
         positions.add(int(p) - int(p) % BLOCK)
-        p *= STEP
+        p = max(p * STEP, p + BLOCK)
     power = BLOCK
     while power <= last:
         positions.add(power)
@@ -67,6 +69,14 @@ def sample_positions(size: int) -> list[int]:
     if last >= 0:
         positions.add(last)
     return sorted(positions)
+
+
+def refine_positions(results: dict[int, int | None | bool]) -> list[int]:
+    """Fine samples between the last block that survived and the first one lost."""
+    good = max(p for p, r in results.items() if r is True)
+    lost = min(p for p, r in results.items() if r is None and p > good)
+    step = max(BLOCK, int(good * FINE_STEP) // BLOCK * BLOCK)
+    return [p for p in range(good + step, lost, step) if p not in results]
 
 
 def flush_size(size: int) -> int:
@@ -162,36 +172,48 @@ def _is_alias(r: int | None | bool) -> bool:
     return r is not None and r is not True and r is not False
 
 
-def _quick_round(ctx: Context, pattern: KeyedPattern, flush: int) -> ProbeResult:
+def _quick_round(
+    ctx: Context, pattern: KeyedPattern, positions: list[int], flush: int
+) -> dict[int, int | None | bool]:
+    """Write samples, push them out of any cache, read them back (top of device separately)."""
     size = ctx.device.size
     top_start = (size - flush) // BLOCK * BLOCK
-    positions = sample_positions(size)
     low = [p for p in positions if p < top_start]
     top = [p for p in positions if p >= top_start]
     prober = _Prober(ctx, pattern)
-    ctx.begin("probe", 2 * BLOCK * len(positions) + (size - top_start) + flush)
+    ctx.begin("probe", 2 * BLOCK * len(positions) + (size - top_start) + (flush if top else 0))
     prober.write_samples(low)
     prober.write_region(top_start, size)
     prober.sync()
     results = prober.read_samples(low)
-    prober.write_samples(top)
-    prober.write_region(0, flush)
-    prober.sync()
-    results.update(prober.read_samples(top))
-    return classify(size, results)
+    if top:
+        prober.write_samples(top)
+        prober.write_region(0, flush)
+        prober.sync()
+        results.update(prober.read_samples(top))
+    return results
 
 
 def quick_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResult:
-    """A cheap round first; a write cache can hide losses but never invent them, so a
-    wraparound or limbo found there stands, and anything else is settled by a round
-    that flushes more than any plausible cache."""
+    """Coarse samples first, refined around the edge of a limbo drive.
+
+    A cheap round comes first; a write cache can hide losses but never invent
+    them, so a wraparound or limbo found there stands, and anything else is
+    settled by a round that flushes more than any plausible cache.
+    """
     pattern = pattern or KeyedPattern()
     size = ctx.device.size
     if size < 2 * BLOCK:
         raise DeviceFailure("device too small to probe")
-    rounds = sorted({min(FIRST_FLUSH, flush_size(size)), flush_size(size)})
-    for flush in rounds:
-        result = _quick_round(ctx, pattern, flush)
+    positions = sample_positions(size)
+    for flush in sorted({min(FIRST_FLUSH, flush_size(size)), flush_size(size)}):
+        results = _quick_round(ctx, pattern, positions, flush)
+        result = classify(size, results)
+        if result.verdict == LIMBO:
+            fine = refine_positions(results)
+            if fine:  # the big flush: a cache must not hide the few fine samples
+                results.update(_quick_round(ctx, pattern, fine, flush_size(size)))
+                result = classify(size, results)
         if result.verdict in (WRAPAROUND, LIMBO):
             break
     ctx.state.probe_verdict, ctx.state.real_size = result.verdict, result.real

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sneakernet.devices.blockio import OpenDevice
 
@@ -45,7 +45,7 @@ class DeviceState:
     verify_rate: float | None = None
     verified: bool | None = None
     first_bad_offset: int | None = None
-    phases_done: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def to_json(self) -> dict:
         return {
@@ -60,6 +60,7 @@ class DeviceState:
             "verify_bytes_per_second": self.verify_rate,
             "verified": self.verified,
             "first_bad_offset": self.first_bad_offset,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -94,6 +95,7 @@ Work = Callable[[Context], None]
 def _run_one(work: Work, ctx: Context) -> None:
     state = ctx.state
     state.status = RUNNING
+    start = time.perf_counter()
     try:
         work(ctx)
         state.status = OK
@@ -108,6 +110,7 @@ def _run_one(work: Work, ctx: Context) -> None:
     except Exception as exc:  # a bug must not hide the other devices' results
         state.status, state.reason = FAILED, f"{state.phase}: internal error: {exc!r}"
     finally:
+        state.seconds = time.perf_counter() - start
         ctx.device.close()
 
 
