@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -170,3 +171,61 @@ def test_rules_for_removable_holders_swap_and_read_only():
     assert "read-only" in reasons(_disk(removable=True, read_only=True))
     assert "root filesystem" in reasons(_disk(holds_root=True), force=True)
     assert "needed" in reasons(_disk(removable=True, size=10**8))
+
+
+def _mbr_with_one_partition(path, size):
+    """A disk image whose MBR holds one Linux partition from 1 MiB to the end."""
+    sectors = size // 512
+    entry = bytes([0, 0, 0, 0, 0x83, 0, 0, 0]) + (2048).to_bytes(4, "little")
+    entry += (sectors - 2048).to_bytes(4, "little")
+    mbr = bytearray(512)
+    mbr[446 : 446 + 16] = entry
+    mbr[510:512] = b"\x55\xaa"
+    with open(path, "wb") as f:
+        f.write(mbr)
+        f.truncate(size)
+
+
+def _partition_node(tmp_path, dev: str) -> str:
+    """The first partition of a loop device as a device node (made here if nothing made one)."""
+    name = os.path.basename(dev)
+    sysfs = f"/sys/block/{name}/{name}p1"
+    if not os.path.exists(sysfs):
+        subprocess.run([require_tool("partx"), "-a", dev], check=True, capture_output=True)
+    with open(f"{sysfs}/dev") as f:
+        major, minor = map(int, f.read().split(":"))
+    node = f"/dev/{name}p1"
+    if not os.path.exists(node):
+        node = str(tmp_path / f"{name}p1")
+        os.mknod(node, 0o600 | stat.S_IFBLK, os.makedev(major, minor))
+    return node
+
+
+def test_mounted_partition_protects_its_disk_and_partitions_are_refused(tmp_path):
+    mkfs = require_tool("mkfs.ext2")
+    image = _image(tmp_path)
+    backing = tmp_path / "parted.img"
+    _mbr_with_one_partition(backing, 16 * MIB)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    losetup = require_tool("losetup")
+    dev = subprocess.run(
+        [losetup, "--find", "--show", "--partscan", str(backing)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    try:
+        part = _partition_node(tmp_path, dev)
+        subprocess.run([mkfs, "-q", "-F", part], check=True, capture_output=True)
+        subprocess.run(["mount", part, str(mnt)], check=True)
+        try:
+            whole = run_cli("write", image, dev, "--yes", "--probe", "none")
+            partition = run_cli("wipe", part, "--yes")
+        finally:
+            subprocess.run(["umount", str(mnt)], check=True)
+    finally:
+        subprocess.run([losetup, "-d", dev], check=True)
+    assert_user_error(whole, dev, f"mounted at {mnt}")
+    assert_user_error(partition, part, f"partition; give the whole device {dev}")
+    assert "mounted at" in partition.stderr
