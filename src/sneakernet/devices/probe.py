@@ -194,12 +194,28 @@ def _quick_round(
     return results
 
 
+def _cache_may_hide(
+    positions: list[int], results: dict[int, int | None | bool], size: int, flush: int
+) -> bool:
+    """Whether a write cache could have answered for some of these samples.
+
+    Samples are written in ascending order, so a cache holds the highest ones
+    of each round. When the highest sample of each round reads back lost, no
+    sample of that round came from a cache, and every outcome is the medium's.
+    """
+    top_start = (size - flush) // BLOCK * BLOCK
+    rounds = ([p for p in positions if p < top_start], [p for p in positions if p >= top_start])
+    return any(group and results[max(group)] is not None for group in rounds)
+
+
 def quick_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResult:
     """Coarse samples first, refined around the edge of a limbo drive.
 
     A cheap round comes first; a write cache can hide losses but never invent
     them, so a wraparound or limbo found there stands, and anything else is
-    settled by a round that flushes more than any plausible cache.
+    settled by a round that flushes more than any plausible cache. The fine
+    samples get the large flush too unless their outcome proves no cache
+    answered for them.
     """
     pattern = pattern or KeyedPattern()
     size = ctx.device.size
@@ -211,8 +227,11 @@ def quick_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResul
         result = classify(size, results)
         if result.verdict == LIMBO:
             fine = refine_positions(results)
-            if fine:  # the big flush: a cache must not hide the few fine samples
-                results.update(_quick_round(ctx, pattern, fine, flush_size(size)))
+            if fine:
+                fine_results = _quick_round(ctx, pattern, fine, flush)
+                if _cache_may_hide(fine, fine_results, size, flush):
+                    fine_results = _quick_round(ctx, pattern, fine, flush_size(size))
+                results.update(fine_results)
                 result = classify(size, results)
         if result.verdict in (WRAPAROUND, LIMBO):
             break
