@@ -63,6 +63,8 @@ class ImageSource:
         """The bytes a device must hold at [offset, offset+len): image, then zeros."""
         n = 0
         if offset < self.size:
+            # Ask the kernel to read the following chunks while this one goes to the device.
+            os.posix_fadvise(self._fd, offset + len(out), 2 * len(out), os.POSIX_FADV_WILLNEED)
             want = min(len(out), self.size - offset)
             while n < want:
                 got = os.preadv(self._fd, [out[n:want]], offset + n)
