@@ -39,6 +39,7 @@ def test_genuine_drive_with_write_cache(tmp_path):
     [
         ("wrap", 64 * MIB, 16 * MIB, 0, False),
         ("wrap", 64 * MIB, 8 * MIB, 2 * MIB, False),
+        ("wrap", 64 * MIB, 20 * MIB, 0, False),  # not a power of two
         ("limbo", 64 * MIB, 23 * MIB + 12 * 4096, 0, False),
         ("limbo", 64 * MIB, 37 * MIB, 2 * MIB, False),
         ("limbo", 64 * MIB, 61 * MIB, 2 * MIB, False),  # real size inside the top flush area
