@@ -28,7 +28,9 @@ METADATA_GROUPS = {
     "PDF-Info",
     "FlashPix",
 }
-ALLOWED = {("IFD0", "Orientation")}
+ALLOWED = {("IFD0", "Orientation"), ("PDF", "PDFVersion"), ("PDF", "Linearized")}
+ALLOWED |= {("PDF", "PageCount")}
+ALLOWED |= {("PDF", f"EmbeddedImage{s}") for s in ("", "ColorSpace", "Filter", "Height", "Width")}
 
 
 def exiftool_tags(path: Path) -> dict[str, object]:

@@ -156,10 +156,87 @@ def make_png(folder: Path, name: str = "picture.png") -> Sample:
     return Sample(name, "png", strings)
 
 
+def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
+    """Two pages of text, a JPEG with EXIF, XMP, Info, an annotation, an old revision."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    jpeg_sample = make_jpeg(folder, f".img-{name}.jpg")
+    jpeg_path = folder / jpeg_sample.name
+    image = pikepdf.Stream(pdf, jpeg_path.read_bytes().split(PLANT + b"AfterEOI")[0])
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height = 64, 48
+    image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+    image.Filter = pikepdf.Name.DCTDecode
+    jpeg_path.unlink()
+    for number, words in enumerate(["First page words", "Second page words"], 1):
+        page = pdf.add_blank_page(page_size=(300, 200))
+        text = f"BT /F1 12 Tf 20 150 Td ({words}) Tj ET q 64 0 0 48 20 20 cm /Im1 Do Q"
+        page.obj.Contents = pdf.make_stream(text.encode())
+        page.obj.Resources = pikepdf.Dictionary(
+            Font=pikepdf.Dictionary(F1=font), XObject=pikepdf.Dictionary(Im1=image)
+        )
+        page.obj.PieceInfo = pikepdf.Dictionary(
+            Illustrator=pikepdf.Dictionary(Private=pikepdf.String(planted(f"PieceInfo{number}")))
+        )
+        page.obj.LastModified = pikepdf.String("D:20190304050607")
+    note = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot,
+        Subtype=pikepdf.Name.Text,
+        Rect=[10, 10, 30, 30],
+        Contents=pikepdf.String("a note"),
+        T=pikepdf.String(planted("AnnotAuthor")),
+        M=pikepdf.String("D:20190304050607"),
+        NM=pikepdf.String(planted("AnnotId")),
+    )
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:creator"] = [planted("XmpCreator")]
+        meta["xmp:CreatorTool"] = planted("XmpTool")
+    pdf.trailer.Info = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Author=pikepdf.String(planted("OldAuthor")),
+            Creator=pikepdf.String(planted("Creator")),
+            Producer=pikepdf.String(planted("Producer")),
+            Title=pikepdf.String(planted("Title")),
+            CreationDate=pikepdf.String("D:20190304050607"),
+        )
+    )
+    buf = io.BytesIO()
+    pdf.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    data = buf.getvalue()
+    with pikepdf.open(io.BytesIO(data)) as saved:
+        root = saved.Root.objgen[0]
+        size = int(saved.trailer.Size)
+    prev = int(data[data.rindex(b"startxref") + 9 :].split()[0])
+    # An incremental update: a new Info; the old one stays in the file.
+    offset = len(data)
+    obj = f"{size} 0 obj\n<< /Author ({planted('NewAuthor')}) >>\nendobj\n".encode()
+    xref_at = offset + len(obj)
+    update = (
+        f"xref\n{size} 1\n{offset:010d} 00000 n \n"
+        f"trailer\n<< /Size {size + 1} /Root {root} 0 R /Info {size} 0 R /Prev {prev} >>\n"
+        f"startxref\n{xref_at}\n%%EOF\n"
+    ).encode()
+    path = folder / name
+    path.write_bytes(data + obj + update + planted("AfterEOF").encode())
+    strings = [planted(s) for s in ("OldAuthor", "NewAuthor", "Creator", "Producer", "Title")]
+    strings += [planted(s) for s in ("XmpCreator", "XmpTool", "AnnotAuthor", "AnnotId")]
+    strings += [planted("PieceInfo1"), planted("PieceInfo2"), planted("AfterEOF"), "20190304050607"]
+    strings += [s for s in jpeg_sample.planted if "AfterEOI" not in s and "App15" not in s]
+    return Sample(name, "pdf", strings)
+
+
 BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "jpeg": make_jpeg,
     "jpeg-progressive": lambda d: make_jpeg(d, "progressive.jpg", progressive=True),
     "png": make_png,
+    "pdf": make_pdf,
 }
 
 
