@@ -17,6 +17,9 @@ FORMAT_MODULES: tuple[str, ...] = (
     "jpeg",
     "png",
     "pdf",
+    "office",
+    "odf",
+    "epub",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text
