@@ -330,6 +330,17 @@ def _package_rels(main: bytes) -> bytes:
     )
 
 
+def _office_package(tag: str, main: bytes, main_type: bytes) -> list[tuple[str, bytes]]:
+    """The members every Office document has: types, relationships, properties."""
+    return [
+        ("[Content_Types].xml", _content_types(main, main_type)),
+        ("_rels/.rels", _package_rels(main)),
+        ("docProps/core.xml", _core_props(tag)),
+        ("docProps/app.xml", _app_props(tag)),
+        ("docProps/custom.xml", _custom_props(tag)),
+    ]
+
+
 def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     p = planted
     image, image_planted = _jpeg_bytes(folder, "docx-image")
@@ -367,17 +378,11 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
         b' Target="media/image1.jpeg"/></Relationships>'
     )
     members = [
-        (
-            "[Content_Types].xml",
-            _content_types(
-                b"word/document.xml",
-                b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-            ),
+        *_office_package(
+            "Docx",
+            b"word/document.xml",
+            b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
         ),
-        ("_rels/.rels", _package_rels(b"word/document.xml")),
-        ("docProps/core.xml", _core_props("Docx")),
-        ("docProps/app.xml", _app_props("Docx")),
-        ("docProps/custom.xml", _custom_props("Docx")),
         ("word/document.xml", document),
         ("word/comments.xml", comments),
         ("word/settings.xml", settings),
@@ -423,17 +428,11 @@ def make_xlsx(folder: Path, name: str = "budget.xlsx") -> Sample:
         f'<person displayName="{p("XlsxPerson")}" id="{{1}}" userId="{p("XlsxUserId")}" providerId="AD"/></personList>'
     ).encode()
     members = [
-        (
-            "[Content_Types].xml",
-            _content_types(
-                b"xl/workbook.xml",
-                b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-            ),
+        *_office_package(
+            "Xlsx",
+            b"xl/workbook.xml",
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
         ),
-        ("_rels/.rels", _package_rels(b"xl/workbook.xml")),
-        ("docProps/core.xml", _core_props("Xlsx")),
-        ("docProps/app.xml", _app_props("Xlsx")),
-        ("docProps/custom.xml", _custom_props("Xlsx")),
         ("xl/workbook.xml", workbook),
         ("xl/comments1.xml", comments),
         ("xl/persons/person.xml", person),
@@ -455,17 +454,11 @@ def make_pptx(folder: Path, name: str = "slides.pptx") -> Sample:
         b'<p:cm authorId="1" dt="2019-03-04T05:06:07.000" idx="1"><p:pos x="10" y="10"/><p:text>ok</p:text></p:cm></p:cmLst>'
     )
     members = [
-        (
-            "[Content_Types].xml",
-            _content_types(
-                b"ppt/presentation.xml",
-                b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
-            ),
+        *_office_package(
+            "Pptx",
+            b"ppt/presentation.xml",
+            b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
         ),
-        ("_rels/.rels", _package_rels(b"ppt/presentation.xml")),
-        ("docProps/core.xml", _core_props("Pptx")),
-        ("docProps/app.xml", _app_props("Pptx")),
-        ("docProps/custom.xml", _custom_props("Pptx")),
         (
             "ppt/presentation.xml",
             b'<?xml version="1.0"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>',
