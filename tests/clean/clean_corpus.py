@@ -296,6 +296,7 @@ def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
 def _zip(path: Path, members: list[tuple[str, bytes]], stored_first: bool = False) -> None:
     import zipfile
 
+    members = _with_part_types(members)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for i, (name, data) in enumerate(members):
             info = zipfile.ZipInfo(name, (2019, 3, 4, 5, 6, 7))
@@ -357,6 +358,36 @@ def _custom_props(tag: str) -> bytes:
 def _props_planted(tag: str) -> list[str]:
     names = ["Title", "Creator", "LastModifiedBy", "Keywords", "User", "Application", "Company"]
     return [planted(tag + n) for n in names + ["Manager", "CustomOwner"]]
+
+
+OOXML = "application/vnd.openxmlformats-officedocument."
+PART_TYPES = {
+    "word/comments.xml": OOXML + "wordprocessingml.comments+xml",
+    "word/settings.xml": OOXML + "wordprocessingml.settings+xml",
+    "word/people.xml": OOXML + "wordprocessingml.people+xml",
+    "xl/comments1.xml": OOXML + "spreadsheetml.comments+xml",
+    "xl/persons/person.xml": "application/vnd.ms-excel.person+xml",
+    "ppt/commentAuthors.xml": OOXML + "presentationml.commentAuthors+xml",
+    "ppt/comments/comment1.xml": OOXML + "presentationml.comments+xml",
+}
+
+
+def _with_part_types(members: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Declare each member's content type, as Office does."""
+    overrides = "".join(
+        f'<Override PartName="/{name}" ContentType="{PART_TYPES[name]}"/>'
+        for name, _ in members
+        if name in PART_TYPES
+    ).encode()
+    return [
+        (
+            name,
+            data.replace(b"</Types>", overrides + b"</Types>")
+            if name == "[Content_Types].xml"
+            else data,
+        )
+        for name, data in members
+    ]
 
 
 def _content_types(main: bytes, main_type: bytes) -> bytes:
