@@ -25,6 +25,17 @@ EMBEDDED_PARAM_KEYS = ("/CreationDate", "/ModDate", "/Mac", "/CheckSum")
 TAIL_BYTES = 64 * 1024
 
 
+def _text(value: object) -> str:
+    """Printable form of any PDF object (strings may hold undecodable bytes)."""
+    try:
+        return shorten(value)
+    except (UnicodeDecodeError, ValueError, pikepdf.PdfError):
+        try:
+            return shorten(bytes(value))
+        except (TypeError, ValueError, pikepdf.PdfError):
+            return shorten(repr(value))
+
+
 def _open(path: Path) -> pikepdf.Pdf:
     try:
         return pikepdf.open(path, attempt_recovery=False)
@@ -60,7 +71,7 @@ def _findings(path: Path, pdf: pikepdf.Pdf) -> list[Finding]:
     info = pdf.trailer.get("/Info")
     if info is not None:
         for key, value in info.items():
-            out.append(Finding(f"PDF:Info{key}", shorten(value), "author, tool or dates"))
+            out.append(Finding(f"PDF:Info{key}", _text(value), "author, tool or dates"))
         if not len(info.keys()):
             out.append(Finding("PDF:Info", "empty", "document information dictionary"))
     ids = pdf.trailer.get("/ID")
@@ -72,16 +83,16 @@ def _findings(path: Path, pdf: pikepdf.Pdf) -> list[Finding]:
             if key in obj:
                 value = obj[key]
                 text = value.read_bytes() if isinstance(value, pikepdf.Stream) else value
-                out.append(Finding(f"PDF:{key[1:]} ({where})", shorten(text), "editing data"))
+                out.append(Finding(f"PDF:{key[1:]} ({where})", _text(text), "editing data"))
         if _is_markup_annot(obj):
             for key in ANNOT_KEYS:
                 if key in obj:
-                    out.append(Finding(f"PDF:Annot{key}", shorten(obj[key]), "comment author"))
+                    out.append(Finding(f"PDF:Annot{key}", _text(obj[key]), "comment author"))
         params = obj.get("/Params") if obj.get("/Type") == "/EmbeddedFile" else None
         if params is not None:
             for key in EMBEDDED_PARAM_KEYS:
                 if key in params:
-                    out.append(Finding(f"PDF:EmbeddedFile{key}", shorten(params[key]), "dates"))
+                    out.append(Finding(f"PDF:EmbeddedFile{key}", _text(params[key]), "dates"))
         if _is_dct_image(obj):
             try:
                 found = jpeg.findings_of(obj.read_raw_bytes())
