@@ -9,11 +9,10 @@ from pathlib import Path
 import typer
 
 from sneakernet import ui
-from sneakernet.audit import audit as run_audit
-from sneakernet.audit import read_deny_list
-from sneakernet.audit.common import debris_reason
-from sneakernet.clean import CleanError, CleanOptions, UnknownFormat, clean_file, inspect_file
 from sneakernet.errors import UserError
+
+# The cleaners (and their PDF library) are imported when a command runs, so
+# that every other command starts fast.
 
 
 @dataclass
@@ -32,6 +31,8 @@ class Outcome:
 
 def _jobs(sources: list[Path], outdir: Path | None, outcome: Outcome) -> list[Job]:
     """(source, destination) for every file; folders keep their relative paths."""
+    from sneakernet.audit.common import debris_reason
+
     jobs: list[Job] = []
     out_resolved = outdir.resolve() if outdir else None
     for src in sources:
@@ -78,6 +79,8 @@ def clean_command(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Write cleaned copies: metadata, Red Star marks and hidden trailing data removed."""
+    from sneakernet.clean import CleanOptions
+
     if inplace == (output is not None):
         raise UserError("give either -o OUTDIR or --inplace (exactly one)")
     if inplace:
@@ -98,9 +101,9 @@ def clean_command(
         raise typer.Exit(2)
 
 
-def _clean_one(
-    job: Job, options: CleanOptions, allow_unknown: bool, outcome: Outcome, taken: set[Path]
-) -> None:
+def _clean_one(job: Job, options, allow_unknown: bool, outcome: Outcome, taken: set[Path]) -> None:
+    from sneakernet.clean import CleanError, UnknownFormat, clean_file
+
     key = job.dst.resolve()
     if key in taken:
         outcome.failed.append({"src": str(job.src), "error": f"a second file would be {job.dst}"})
@@ -137,6 +140,8 @@ def inspect_command(
     as_json: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
 ) -> None:
     """List what an inspector could read from each file: field, value, why it matters."""
+    from sneakernet.clean import CleanError, inspect_file
+
     results: dict[str, list[dict]] = {}
     errors: dict[str, str] = {}
     for path in files:
@@ -169,6 +174,9 @@ def audit_command(
     as_json: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
 ) -> None:
     """Look at a card as an inspector would. Exit 0: nothing found, 1: findings, 2: error."""
+    from sneakernet.audit import audit as run_audit
+    from sneakernet.audit import read_deny_list
+
     words = read_deny_list(deny_list) if deny_list else []
     findings = run_audit(target, words)
     if as_json:
