@@ -672,7 +672,8 @@ def make_epub(folder: Path, name: str = "novel.epub") -> Sample:
         '<content src="ch1.xhtml"/></navPoint></navMap></ncx>'
     ).encode()
     chapter = (
-        '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title></head>'
+        '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title>'
+        f'<meta name="generator" content="{p("EpubPageGenerator")}"/></head>'
         f"<body><p>{DOC_TEXT[0]}</p><p>{DOC_TEXT[1]}</p></body></html>"
     ).encode()
     members = [
@@ -691,8 +692,22 @@ def make_epub(folder: Path, name: str = "novel.epub") -> Sample:
         p(s)
         for s in ("EpubPublisher", "EpubSource", "EpubCalibre", "EpubGenerator", "EpubNcxAuthor")
     ]
-    strings += ["2019-03-04"] + cover_planted
+    strings += [p("EpubPageGenerator"), "2019-03-04"] + cover_planted
     return Sample(name, "epub", strings)
+
+
+def make_html(folder: Path, name: str = "page.html") -> Sample:
+    p = planted
+    page = (
+        f"<!-- saved from url=(0042)http://{p('HtmlSavedFrom')}.example/page -->\n"
+        "<!DOCTYPE html>\n<html><head><title>News</title>\n"
+        f'<meta name="author" content="{p("HtmlAuthor")}">\n'
+        f"<META NAME=Generator CONTENT='{p('HtmlGenerator')}'>\n"
+        '<meta charset="utf-8">\n'
+        f"</head><body><p>{DOC_TEXT[0]}</p></body></html>\n"
+    )
+    (folder / name).write_text(page, encoding="utf-8")
+    return Sample(name, "html", [p("HtmlSavedFrom"), p("HtmlAuthor"), p("HtmlGenerator")])
 
 
 def make_ass(folder: Path, name: str = "film.ass") -> Sample:
@@ -735,6 +750,7 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "tiff": make_tiff,
     "pdf": make_pdf,
     "ass": make_ass,
+    "html": make_html,
     "docx": make_docx,
     "xlsx": make_xlsx,
     "pptx": make_pptx,

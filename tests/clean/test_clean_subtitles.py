@@ -35,10 +35,22 @@ def test_srt_sami_and_legacy_encoded_text_pass_through(tmp_path):
         "c.txt": "북한 텍스트 파일\n".encode("euc-kr"),
         "d.html": b"<html><body><p>page</p></body></html>",
     }
-    expected = {"a.srt": "subtitles", "b.smi": "subtitles", "c.txt": "text", "d.html": "text"}
+    expected = {"a.srt": "subtitles", "b.smi": "subtitles", "c.txt": "text", "d.html": "html"}
     for name, data in files.items():
         src = tmp_path / name
         src.write_bytes(data)
         out = tmp_path / f"out-{name}"
         assert clean_file(src, out).cleaner == expected[name]
         assert out.read_bytes() == data
+
+
+def test_html_loses_author_tool_and_saved_from_address(tmp_path):
+    (sample,) = build(tmp_path, ["html"])
+    src = tmp_path / sample.name
+    assert {f.field.rsplit(":", 1)[-1] for f in inspect_file(src)} == {"meta", "saved from"}
+    out = tmp_path / "clean.html"
+    clean_file(src, out)
+    assert survivors(out, sample.planted) == []
+    text = out.read_text()
+    assert text.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in text
+    assert "usual place" in text

@@ -25,6 +25,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "epub",
     "ass",
     "subtitles",
+    "html",
     "text",  # keep last: accepts any text
 )
 

@@ -135,8 +135,19 @@ def _clean_one(job: Job, options, allow_unknown: bool, outcome: Outcome, taken: 
     ui.info(f"{job.src} -> {job.dst} [{report.cleaner}]: {removed} finding(s) removed{more}")
 
 
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files as given; folders replaced by the files under them, in name order."""
+    out = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        else:
+            out.append(path)
+    return out
+
+
 def inspect_command(
-    files: list[Path] = typer.Argument(..., help="Files to inspect."),
+    files: list[Path] = typer.Argument(..., help="Files (or folders) to inspect."),
     as_json: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
 ) -> None:
     """List what an inspector could read from each file: field, value, why it matters."""
@@ -144,7 +155,7 @@ def inspect_command(
 
     results: dict[str, list[dict]] = {}
     errors: dict[str, str] = {}
-    for path in files:
+    for path in _expand(files):
         try:
             findings = inspect_file(path)
         except CleanError as exc:
