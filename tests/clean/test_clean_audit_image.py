@@ -81,9 +81,12 @@ def _dirty_card(tmp_path):
     with open_volume(image) as volume:
         entry = next(e for e in volume.files() if e.name == RENAMED)
         slack_at = volume.cluster_offset(entry.clusters[-1]) + entry.size % volume.cluster_size
+        readme_at = next(e for e in volume.files() if e.name == "readme.txt").entry_offset
     with image.open("r+b") as f:
         f.seek(slack_at)
         f.write(b"leftover")
+        f.seek(readme_at + 18)  # last-access date of readme.txt: opened on another day
+        f.write((((2019 - 1980) << 9) | (3 << 5) | 4).to_bytes(2, "little"))
     return image
 
 
@@ -101,6 +104,7 @@ def test_audit_finds_every_planted_problem_on_mkfs_mcopy_card(tmp_path):
         ("volume", "label (boot sector)"),
         ("volume", "label (root folder)"),
         ("volume", "timestamps differ"),
+        ("volume", "access dates differ"),
         ("volume", "non-zero unallocated"),
         ("volume", "non-zero file slack"),
         ("volume", "deny-list word in free space"),

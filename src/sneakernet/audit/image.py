@@ -61,8 +61,18 @@ def _volume_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
     return out
 
 
-def _time_findings(moments: Counter) -> list[AuditFinding]:
+def _time_findings(moments: Counter, access_days: Counter) -> list[AuditFinding]:
     out = []
+    if len(access_days) > 1:
+        shown = ", ".join(str(d) for d, _ in access_days.most_common(3))
+        out.append(
+            AuditFinding(
+                "volume",
+                "access dates differ",
+                f"{len(access_days)} different days: {shown}",
+                "tell on which days files were opened",
+            )
+        )
     if len(moments) > 1:
         shown = ", ".join(m.isoformat(" ") for m, _ in moments.most_common(3))
         out.append(
@@ -87,9 +97,12 @@ def _time_findings(moments: Counter) -> list[AuditFinding]:
     return out
 
 
-def _entry_findings(volume: FatVolume, words: list[str]) -> tuple[list[AuditFinding], Counter]:
+def _entry_findings(
+    volume: FatVolume, words: list[str]
+) -> tuple[list[AuditFinding], Counter, Counter]:
     out: list[AuditFinding] = []
     moments: Counter = Counter()
+    access_days: Counter = Counter()
     last_end = 0
     for entry in volume.walk(include_deleted=True):
         where = entry.path or entry.name
@@ -108,6 +121,8 @@ def _entry_findings(volume: FatVolume, words: list[str]) -> tuple[list[AuditFind
         for moment in (entry.created, entry.modified):
             if isinstance(moment, datetime):
                 moments[moment] += 1
+        if isinstance(entry.accessed, datetime):
+            access_days[entry.accessed.date()] += 1
         reason = debris_reason(entry.name)
         if reason:
             out.append(AuditFinding(where, "OS debris", entry.name, reason))
@@ -135,7 +150,7 @@ def _entry_findings(volume: FatVolume, words: list[str]) -> tuple[list[AuditFind
                 )
             )
         last_end = max(last_end, entry.clusters[-1])
-    return out, moments
+    return out, moments, access_days
 
 
 def _residue(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
@@ -195,8 +210,8 @@ def audit_volume(target: Path, words: list[str]) -> list[AuditFinding]:
     """Every finding on a FAT32 image or device (UserError when it is not one)."""
     with open_volume(target) as volume:
         findings = _volume_findings(volume, words)
-        entry_findings, moments = _entry_findings(volume, words)
-        findings += entry_findings + _time_findings(moments)
+        entry_findings, moments, access_days = _entry_findings(volume, words)
+        findings += entry_findings + _time_findings(moments, access_days)
         findings += _residue(volume, words)
         findings += _file_content_findings(volume, words)
     return findings
