@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +15,19 @@ from sneakernet.errors import UserError
 
 # The cleaners (and their PDF library) are imported when a command runs, so
 # that every other command starts fast.
+
+
+@contextlib.contextmanager
+def _progress(total: int, what: str) -> Iterator:
+    """A progress bar on stderr when it is a terminal; `advance()` after each item."""
+    if not ui.console.is_terminal or total < 2:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=ui.console, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda: bar.advance(task)
 
 
 @dataclass
@@ -89,8 +104,10 @@ def clean_command(
     jobs = _jobs(sources, output, outcome)
     options = CleanOptions(keep_music_tags=keep_music_tags)
     taken: set[Path] = set()
-    for job in jobs:
-        _clean_one(job, options, allow_unknown, outcome, taken)
+    with _progress(len(jobs), "cleaning") as advance:
+        for job in jobs:
+            _clean_one(job, options, allow_unknown, outcome, taken)
+            advance()
     for entry in outcome.failed:
         ui.error(f"{entry['src']}: {entry['error']}")
     if outcome.skipped_debris and not as_json:
@@ -189,7 +206,11 @@ def audit_command(
     from sneakernet.audit import read_deny_list
 
     words = read_deny_list(deny_list) if deny_list else []
-    findings = run_audit(target, words)
+    if ui.console.is_terminal:
+        with ui.console.status(f"auditing {target}"):
+            findings = run_audit(target, words)
+    else:
+        findings = run_audit(target, words)
     if as_json:
         ui.print_json({"target": str(target), "findings": [f.as_dict() for f in findings]})
     else:
