@@ -168,7 +168,8 @@ def clean_file(
     marks = redstar.find(src)
     partial = _partial_name(dst)
     try:
-        with tempfile.TemporaryDirectory(prefix="sneakernet-clean-") as tmp:
+        # Working copies sit beside the destination: same disk, sized for it.
+        with tempfile.TemporaryDirectory(prefix=".sneakernet-", dir=dst.parent) as tmp:
             work = _without_marks(src, marks, Path(tmp))
             work_size = size - marks.trailer_size
             cleaner = registry.choose(work)
