@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 
+import pytest
 from clean_corpus import build
 
 from conftest import SHARED_FIXTURES, require_tool, run_cli
@@ -147,3 +148,22 @@ def test_audit_refuses_what_is_not_a_fat32_volume(tmp_path):
     junk.write_bytes(bytes(1024 * 1024))
     result = run_cli("audit", junk)
     assert result.code == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.root
+def test_audit_reads_a_block_device_like_an_image(tmp_path):
+    image = _dirty_card(tmp_path)
+    losetup = require_tool("losetup")
+    attach = subprocess.run(
+        [losetup, "--find", "--show", "--read-only", str(image)], capture_output=True, text=True
+    )
+    if attach.returncode != 0:
+        pytest.fail(f"cannot attach a loop device (needs root): {attach.stderr.strip()}")
+    device = attach.stdout.strip()
+    try:
+        from_device = run_cli("audit", "--json", device)
+        from_image = run_cli("audit", "--json", image)
+    finally:
+        subprocess.run([losetup, "--detach", device], check=True)
+    assert from_device.code == from_image.code == 1
+    assert json.loads(from_device.stdout)["findings"] == json.loads(from_image.stdout)["findings"]
