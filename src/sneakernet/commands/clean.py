@@ -106,7 +106,7 @@ def clean_command(
     taken: set[Path] = set()
     with _progress(len(jobs), "cleaning") as advance:
         for job in jobs:
-            _clean_one(job, options, allow_unknown, outcome, taken)
+            _clean_one(job, options, allow_unknown, inplace, outcome, taken)
             advance()
     for entry in outcome.failed:
         ui.error(f"{entry['src']}: {entry['error']}")
@@ -118,10 +118,17 @@ def clean_command(
         raise typer.Exit(2)
 
 
-def _clean_one(job: Job, options, allow_unknown: bool, outcome: Outcome, taken: set[Path]) -> None:
+def _clean_one(
+    job: Job, options, allow_unknown: bool, inplace: bool, outcome: Outcome, taken: set[Path]
+) -> None:
     from sneakernet.clean import CleanError, UnknownFormat, clean_file
 
     key = job.dst.resolve()
+    if not inplace and key == job.src.resolve():
+        outcome.failed.append(
+            {"src": str(job.src), "error": "the copy would replace the original; use --inplace"}
+        )
+        return
     if key in taken:
         outcome.failed.append({"src": str(job.src), "error": f"a second file would be {job.dst}"})
         return

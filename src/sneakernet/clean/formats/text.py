@@ -1,4 +1,4 @@
-"""Plain text and HTML: passed through unchanged.
+"""Plain text: passed through unchanged.
 
 Text has no metadata container; what matters is that it is text and nothing
 is hidden after it (Red Star trailers are cut by the caller). Binary data
@@ -7,6 +7,7 @@ is not accepted here, so unknown binary formats stay refused.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -27,11 +28,16 @@ def looks_like_text(head: bytes) -> bool:
     return controls * 100 <= len(head)
 
 
+# XML formats (SVG, XMP sidecars, ...) carry metadata elements of their own:
+# without a cleaner that knows them they are refused, not passed as text.
+XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml|<svg\b|<x:xmpmeta|<rdf:RDF)", re.I)
+
+
 class TextCleaner:
     name = "text"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return looks_like_text(head)
+        return looks_like_text(head) and not XML_START.match(head[:4096])
 
     def inspect(self, path: Path) -> list[Finding]:
         return []
