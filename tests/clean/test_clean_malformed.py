@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sneakernet.clean import CleanError, clean_file, inspect_file
 
-KINDS = ["jpeg", "png", "gif", "webp", "tiff", "pdf", "docx", "odt", "epub", "ass"]
+KINDS = ["jpeg", "png", "gif", "webp", "tiff", "pdf", "docx", "xlsx", "odt", "epub", "ass", "html"]
 
 
 class Corpus(dict):
