@@ -24,7 +24,9 @@ from sneakernet.fat import FatVolume, open_volume
 
 # OEM names that say nothing beyond "a FAT volume" (Windows 95 and later).
 NEUTRAL_OEM = {"MSWIN4.1", "MSDOS5.0"}
-# OEM names whose formatter derives the serial from the moment of formatting.
+# The OEM name sneakernet's image writer uses, with a serial derived from the
+# card's content; any other formatter derives it from the moment of formatting.
+CONTENT_SERIAL_OEM = "MSWIN4.1"
 TOOL_WORDS = ("mkfs", "mkdosfs", "linux", "ubuntu", "bsd", "mac", "rufus", "etcher", "sneaker")
 NO_LABEL = {"", "NO NAME"}
 HIDDEN, SYSTEM, VOLUME_ID = 0x02, 0x04, 0x08
@@ -38,6 +40,7 @@ def _volume_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
         out.append(
             AuditFinding("volume", "OEM name", oem, "names the tool that formatted the card")
         )
+    if oem != CONTENT_SERIAL_OEM:
         # Windows and mkfs.fat derive the serial from the time of formatting.
         out.append(
             AuditFinding(
