@@ -27,7 +27,19 @@ NEUTRAL_OEM = {"MSWIN4.1", "MSDOS5.0"}
 # The OEM name sneakernet's image writer uses, with a serial derived from the
 # card's content; any other formatter derives it from the moment of formatting.
 CONTENT_SERIAL_OEM = "MSWIN4.1"
-TOOL_WORDS = ("mkfs", "mkdosfs", "linux", "ubuntu", "bsd", "mac", "rufus", "etcher", "sneaker")
+TOOL_WORDS = (
+    "mkfs",
+    "mkdosfs",
+    "linux",
+    "ubuntu",
+    "bsd",
+    "macos",
+    "untitled",
+    "rufus",
+    "etcher",
+    "ventoy",
+    "sneakernet",
+)
 NO_LABEL = {"", "NO NAME"}
 HIDDEN, SYSTEM, VOLUME_ID = 0x02, 0x04, 0x08
 SCAN_CHUNK = 8 * 1024 * 1024
