@@ -146,6 +146,12 @@ def _clean_one(
     except OSError as exc:
         outcome.failed.append({"src": str(job.src), "error": f"{exc.strerror or exc}"})
         return
+    except Exception as exc:  # a cleaner's bug must not stop the other files
+        if ui.state.debug:
+            raise
+        message = f"could not be cleaned ({type(exc).__name__}: {exc}); nothing written"
+        outcome.failed.append({"src": str(job.src), "error": message})
+        return
     if report.cleaner == "unknown":
         ui.warn(f"{job.src}: unknown format, copied unchanged (not checked for metadata)")
     outcome.cleaned.append(report.as_dict())
