@@ -194,6 +194,11 @@ def inspect_command(
         except OSError as exc:
             errors[str(path)] = exc.strerror or str(exc)
             continue
+        except Exception as exc:  # a cleaner's bug must not stop the other files
+            if ui.state.debug:
+                raise
+            errors[str(path)] = f"could not be inspected ({type(exc).__name__}: {exc})"
+            continue
         results[str(path)] = [f.__dict__ for f in findings]
         if not as_json:
             ui.out.print(f"{path}: {len(findings)} finding(s)", markup=False, soft_wrap=True)
