@@ -433,6 +433,15 @@ def _office_package(tag: str, main: bytes, main_type: bytes) -> list[tuple[str, 
     ]
 
 
+def _label_info() -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>'
+        '<clbl:labelList xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata">'
+        f'<clbl:label id="{{1}}" enabled="1" method="Standard" siteId="{{{planted("TenantId")}}}"'
+        ' removed="0"/></clbl:labelList>'
+    ).encode()
+
+
 def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     p = planted
     image, image_planted = _jpeg_bytes(folder, "docx-image")
@@ -455,7 +464,9 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     ).encode()
     settings = (
         f'<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="{W.decode()}">'
-        '<w:rsids><w:rsidRoot w:val="00A1B2C3"/><w:rsid w:val="00D4E5F6"/></w:rsids></w:settings>'
+        '<w:rsids><w:rsidRoot w:val="00A1B2C3"/><w:rsid w:val="00D4E5F6"/></w:rsids>'
+        '<w15:docId xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml"'
+        f' w15:val="{{{p("DocxDocId")}}}"/></w:settings>'
     ).encode()
     people = (
         '<?xml version="1.0" encoding="UTF-8"?><w15:people xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml">'
@@ -481,6 +492,7 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
         ("word/people.xml", people),
         ("word/_rels/document.xml.rels", doc_rels),
         ("word/media/image1.jpeg", image),
+        ("docMetadata/LabelInfo.xml", _label_info()),
     ]
     path = folder / name
     _zip(path, members)
@@ -495,7 +507,7 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
         "00D4E5F6",
         "0012AB34",
     ]
-    strings += ["2019-03-04T05:06:07Z"] + image_planted
+    strings += [p("DocxDocId"), p("TenantId"), "2019-03-04T05:06:07Z"] + image_planted
     return Sample(name, "office", strings)
 
 
@@ -545,6 +557,12 @@ def make_pptx(folder: Path, name: str = "slides.pptx") -> Sample:
         b'<?xml version="1.0" encoding="UTF-8"?><p:cmLst xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
         b'<p:cm authorId="1" dt="2019-03-04T05:06:07.000" idx="1"><p:pos x="10" y="10"/><p:text>ok</p:text></p:cm></p:cmLst>'
     )
+    revision_info = (
+        '<?xml version="1.0"?><p1510:revInfo'
+        ' xmlns:p1510="http://schemas.microsoft.com/office/powerpoint/2015/10/main"><p1510:revLst>'
+        f'<p1510:client id="{{{p("PptxClientId")}}}" v="2254" dt="2019-03-04T05:06:07.000"/>'
+        "</p1510:revLst></p1510:revInfo>"
+    ).encode()
     members = [
         *_office_package(
             "Pptx",
@@ -557,9 +575,11 @@ def make_pptx(folder: Path, name: str = "slides.pptx") -> Sample:
         ),
         ("ppt/commentAuthors.xml", authors),
         ("ppt/comments/comment1.xml", comment),
+        ("ppt/revisionInfo.xml", revision_info),
     ]
     _zip(folder / name, members)
     strings = _props_planted("Pptx") + [p("PptxAuthor"), p("PptxInitials"), "2019-03-04T05:06:07"]
+    strings += [p("PptxClientId")]
     return Sample(name, "office", strings)
 
 
