@@ -165,6 +165,19 @@ def _clean_one(
     ui.info(f"{job.src} -> {job.dst} [{report.cleaner}]: {removed} finding(s) removed{more}")
 
 
+def _table(title: str, columns: list[str], rows: list) -> None:
+    """Findings as a table on stderr (stdout is kept for --json)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(title), title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(str(getattr(row, c))) for c in columns))
+    ui.console.print(table if rows else escape(title))
+
+
 def _expand(paths: list[Path]) -> list[Path]:
     """Files as given; folders replaced by the files under them, in name order."""
     out = []
@@ -201,9 +214,7 @@ def inspect_command(
             continue
         results[str(path)] = [f.__dict__ for f in findings]
         if not as_json:
-            ui.out.print(f"{path}: {len(findings)} finding(s)", markup=False, soft_wrap=True)
-            for f in findings:
-                ui.out.print(f"  {f.field}: {f.value}  ({f.why})", markup=False, soft_wrap=True)
+            _table(f"{path}: {len(findings)} finding(s)", ["field", "value", "why"], findings)
     for name, message in errors.items():
         ui.error(f"{name}: {message}")
     if as_json:
@@ -232,11 +243,9 @@ def audit_command(
     if as_json:
         ui.print_json({"target": str(target), "findings": [f.as_dict() for f in findings]})
     else:
-        for f in findings:
-            ui.out.print(
-                f"{f.where}: {f.field}: {f.value}  ({f.why})", markup=False, soft_wrap=True
-            )
-        ui.info(f"{len(findings)} finding(s) on {target}")
+        _table(
+            f"{len(findings)} finding(s) on {target}", ["where", "field", "value", "why"], findings
+        )
     if findings:
         raise typer.Exit(1)
 
