@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sneakernet.clean.base import CleanOptions, Finding
 from sneakernet.clean.formats import xmlrules
-from sneakernet.clean.formats.text import looks_like_text
+from sneakernet.clean.formats.text import as_utf8, in_own_encoding, looks_like_text
 from sneakernet.clean.formats.xmlrules import rule
 
 META_NAMES = (
@@ -43,14 +43,16 @@ class HtmlCleaner:
     name = "html"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        body = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
-        return looks_like_text(head) and bool(HTML_START.match(body[:8192]))
+        body = as_utf8(head[:8192])
+        body = body[3:] if body.startswith(b"\xef\xbb\xbf") else body
+        return looks_like_text(head) and bool(HTML_START.match(body))
 
     def inspect(self, path: Path) -> list[Finding]:
-        return xmlrules.findings(RULES, path.name, path.read_bytes(), "HTML")
+        return xmlrules.findings(RULES, path.name, as_utf8(path.read_bytes()), "HTML")
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
-        dst.write_bytes(xmlrules.apply(RULES, src.name, src.read_bytes()))
+        data = src.read_bytes()
+        dst.write_bytes(in_own_encoding(data, xmlrules.apply(RULES, src.name, as_utf8(data))))
 
 
 cleaner = HtmlCleaner()
