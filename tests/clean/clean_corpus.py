@@ -268,6 +268,8 @@ def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
             CreationDate=pikepdf.String("D:20190304050607"),
         )
     )
+    attached, attached_planted = _jpeg_bytes(folder, "pdf-attachment")
+    pdf.attachments["photo.jpg"] = pikepdf.AttachedFileSpec(pdf, attached, mime_type="image/jpeg")
     buf = io.BytesIO()
     pdf.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     data = buf.getvalue()
@@ -290,7 +292,7 @@ def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
     strings += [planted(s) for s in ("XmpCreator", "XmpTool", "AnnotAuthor", "AnnotId")]
     strings += [planted("PieceInfo1"), planted("PieceInfo2"), planted("AfterEOF"), "20190304050607"]
     strings += [s for s in jpeg_sample.planted if "AfterEOI" not in s and "App15" not in s]
-    return Sample(name, "pdf", strings)
+    return Sample(name, "pdf", strings + attached_planted)
 
 
 def _zip(path: Path, members: list[tuple[str, bytes]], stored_first: bool = False) -> None:

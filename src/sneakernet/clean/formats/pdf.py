@@ -15,7 +15,7 @@ from pathlib import Path
 import pikepdf
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import jpeg
+from sneakernet.clean.formats import jpeg, ziputil
 
 # What qpdf writes for a static ID: the same for every document, so it says nothing.
 NEUTRAL_ID = bytes.fromhex("31415926535897932384626433832795")
@@ -99,6 +99,7 @@ def _findings(path: Path, pdf: pikepdf.Pdf) -> list[Finding]:
             except CleanError:
                 found = []
             out += [Finding(f"PDF:image {where}:{f.field}", f.value, f.why) for f in found]
+    out += ziputil.embedded_findings([member for _, member in _attachments(pdf)])
     revisions = _revisions(path)
     if revisions > 1:
         out.append(
@@ -141,6 +142,31 @@ def _scrub(pdf: pikepdf.Pdf) -> None:
                 pass
 
 
+def _attachments(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Stream, ziputil.Member]]:
+    """Files embedded in the PDF, as archive members named by object number."""
+    found = []
+    for obj in _dicts(pdf):
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Type") == "/EmbeddedFile":
+            try:
+                data = obj.read_bytes()
+            except pikepdf.PdfError:
+                continue
+            found.append((obj, ziputil.Member(f"PDF:attachment {obj.objgen[0]}", data, False)))
+    return found
+
+
+def _clean_attachments(pdf: pikepdf.Pdf, options: CleanOptions) -> None:
+    """Embedded pictures and documents replaced by their cleaned copies."""
+    found = _attachments(pdf)
+    originals = [member.data for _, member in found]
+    ziputil.clean_embedded([member for _, member in found], options)
+    for (obj, member), original in zip(found, originals, strict=True):
+        if member.data is not original:
+            obj.write(member.data)
+            if "/Params" in obj:
+                obj.Params.Size = len(member.data)
+
+
 class PdfCleaner:
     name = "pdf"
 
@@ -166,6 +192,7 @@ class PdfCleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         with _open(src) as pdf:
             _scrub(pdf)
+            _clean_attachments(pdf, options)
             try:
                 pdf.save(
                     dst,
