@@ -435,6 +435,18 @@ def _office_package(tag: str, main: bytes, main_type: bytes) -> list[tuple[str, 
     ]
 
 
+def _sharepoint_properties() -> bytes:
+    p = planted
+    return (
+        '<?xml version="1.0"?><p:properties xmlns:p="http://schemas.microsoft.com/office/2006/metadata/properties">'
+        "<documentManagement><SharedWithUsers><UserInfo>"
+        f"<DisplayName>{p('SharePointUser')}</DisplayName><AccountId>{p('SharePointAccount')}</AccountId>"
+        "</UserInfo></SharedWithUsers>"
+        f"<_dlc_DocIdUrl><Url>https://{p('SharePointSite')}.example/doc</Url></_dlc_DocIdUrl>"
+        "</documentManagement></p:properties>"
+    ).encode()
+
+
 def _label_info() -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8" standalone="yes"?>'
@@ -495,6 +507,7 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
         ("word/_rels/document.xml.rels", doc_rels),
         ("word/media/image1.jpeg", image),
         ("docMetadata/LabelInfo.xml", _label_info()),
+        ("customXml/item1.xml", _sharepoint_properties()),
     ]
     path = folder / name
     _zip(path, members)
@@ -509,6 +522,7 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
         "00D4E5F6",
         "0012AB34",
     ]
+    strings += [p("SharePointUser"), p("SharePointAccount"), p("SharePointSite")]
     strings += [p("DocxDocId"), p("TenantId"), "2019-03-04T05:06:07Z"] + image_planted
     return Sample(name, "office", strings)
 

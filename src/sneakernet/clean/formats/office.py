@@ -81,6 +81,13 @@ RULES = [
         rb"<p\d+:client\b[^>]*/>",
     ),
     rule(
+        "SharePoint",
+        "names the people and the site the document was shared on",
+        r"customXml/item\d+\.xml",
+        rb"(<(?:\w+:)?(DisplayName|AccountId|_dlc_DocId|_dlc_DocIdItemGuid|Url)\b[^>]*>)[^<]+(</)",
+        rb"\1\3",
+    ),
+    rule(
         "file link",
         "a path on the author's computer",
         r".*\.rels",
