@@ -8,7 +8,7 @@ import os
 import subprocess
 
 import pytest
-from clean_corpus import build
+from clean_corpus import BUILDERS, build
 
 from conftest import SHARED_FIXTURES, require_tool, run_cli
 from sneakernet.clean import clean_file
@@ -130,7 +130,7 @@ def test_audit_finds_every_planted_problem_on_mkfs_mcopy_card(tmp_path):
 
 def test_card_built_from_cleaned_files_audits_clean(tmp_path):
     dirty = tmp_path / "dirty"
-    samples = build(dirty, ["jpeg", "png", "docx", "epub"])
+    samples = build(dirty, [k for k in BUILDERS if k != "jpeg-progressive"])
     clean = tmp_path / "clean"
     clean.mkdir()
     for s in samples:
