@@ -83,11 +83,14 @@ def _dirty_card(tmp_path):
         entry = next(e for e in volume.files() if e.name == RENAMED)
         slack_at = volume.cluster_offset(entry.clusters[-1]) + entry.size % volume.cluster_size
         readme_at = next(e for e in volume.files() if e.name == "readme.txt").entry_offset
+        backup_at = volume.volume_offset + volume.boot.backup_boot_sector * 512
     with image.open("r+b") as f:
         f.seek(slack_at)
         f.write(b"leftover")
         f.seek(readme_at + 18)  # last-access date of readme.txt: opened on another day
         f.write((((2019 - 1980) << 9) | (3 << 5) | 4).to_bytes(2, "little"))
+        f.seek(backup_at + 71)  # the backup boot sector keeps the card's earlier label
+        f.write(b"OLDNAME    ")
     return image
 
 
@@ -106,6 +109,7 @@ def test_audit_finds_every_planted_problem_on_mkfs_mcopy_card(tmp_path):
         ("volume", "label (root folder)"),
         ("volume", "timestamps differ"),
         ("volume", "access dates differ"),
+        ("volume", "backup boot sector label"),
         ("volume", "non-zero unallocated"),
         ("volume", "non-zero file slack"),
         ("volume", "deny-list word in free space"),

@@ -62,6 +62,22 @@ def _volume_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
                 "made from the moment the card was formatted: links it to a machine and a time",
             )
         )
+    backup = volume.backup_boot
+    if backup is not None:
+        for field, primary, copy in (
+            ("label", volume.boot.volume_label, backup.volume_label),
+            ("OEM name", volume.boot.oem_name, backup.oem_name),
+        ):
+            if primary != copy:
+                shown = copy.decode("latin-1").strip()
+                out.append(
+                    AuditFinding(
+                        "volume",
+                        f"backup boot sector {field}",
+                        shown,
+                        "differs from the boot sector: an earlier name of the card",
+                    )
+                )
     for where, label in (("boot sector", volume.boot_label), ("root folder", volume.label or "")):
         label = label.strip()
         if label.upper() in NO_LABEL:
