@@ -8,7 +8,7 @@ import typer
 
 from sneakernet import ui
 from sneakernet.commands.library import PROJECT_OPTION
-from sneakernet.library.project import find_project
+from sneakernet.library.project import Project, find_project
 from sneakernet.sizes import human_size, parse_size
 
 plan_app = typer.Typer(
@@ -16,6 +16,35 @@ plan_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
+
+
+def plan_options(
+    project: Project,
+    size: str | None,
+    cards: int,
+    copies: bool,
+    must: list[str],
+    exclude: list[str],
+    quota: list[str],
+    allow_partial_groups: bool,
+    time_limit: float,
+):
+    """PlanOptions from the command line and the project's settings."""
+    # The solver stack loads only when a plan is made, keeping other commands quick.
+    from sneakernet.plan.model import parse_quota
+    from sneakernet.plan.planner import PlanOptions
+
+    return PlanOptions(
+        size=parse_size(size) if size else project.config.card_size,
+        cards=cards,
+        copies=copies,
+        must=must,
+        exclude=exclude,
+        quotas=[parse_quota(q) for q in quota],
+        allow_partial_groups=allow_partial_groups,
+        time_limit=time_limit,
+        language=project.config.language,
+    )
 
 
 @plan_app.callback()
@@ -46,25 +75,14 @@ def plan(
     """Plan cards: --size SIZE [-o plan.json] [--cards N] [--must ..] [--quota ..]."""
     if ctx.invoked_subcommand is not None:
         return
-    # The solver stack loads only when a plan is made, keeping other commands quick.
-    from sneakernet.plan.model import parse_quota
     from sneakernet.plan.planfile import plan_to_dict, show_plan, write_plan
-    from sneakernet.plan.planner import PlanOptions, make_plan
+    from sneakernet.plan.planner import make_plan
 
     project = find_project(project_dir)
-    options = PlanOptions(
-        size=parse_size(size) if size else project.config.card_size,
-        cards=cards,
-        copies=copies,
-        must=must,
-        exclude=exclude,
-        quotas=[parse_quota(q) for q in quota],
-        allow_partial_groups=allow_partial_groups,
-        time_limit=time_limit,
-        gap=gap / 100,
-        language=project.config.language,
-        cluster_size=cluster_size,
+    options = plan_options(
+        project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit
     )
+    options.gap, options.cluster_size = gap / 100, cluster_size
     with project.open_catalog() as catalog:
         items = catalog.items()
     result = make_plan(items, options)

@@ -92,7 +92,8 @@ def run_make(
     write_plan(plan, out_dir / "plan.json")
     sources = {it.id: Path(it.prepared_path) for it in catalog.items() if it.state == "prepared"}
     cards = []
-    for card in plan.cards:
+    # Copies are identical: one image serves them all.
+    for card in plan.cards[:1] if plan.copies else plan.cards:
         on_event(f"building card {card.index}")
         built = build_card(plan, card, sources, out_dir)
         on_event(f"auditing card {card.index}")

@@ -1,0 +1,82 @@
+"""`sneakernet make`: from the library to audited card images in one resumable run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sneakernet import ui
+from sneakernet.commands.library import PROJECT_OPTION
+from sneakernet.commands.plan import plan_options
+from sneakernet.library.project import find_project
+from sneakernet.sizes import human_size
+
+
+def make(
+    size: str | None = typer.Option(None, "--size", "-s", help="Card size, e.g. 16G, 256M."),
+    cards: int = typer.Option(1, "--cards", "-n", min=1, help="Number of cards."),
+    copies: bool = typer.Option(False, "--copies", help="All cards the same (copies)."),
+    out: Path | None = typer.Option(
+        None, "--output", "-o", help="Folder for images and manifests (default: PROJECT/cards)."
+    ),
+    must: list[str] = typer.Option([], "--must", help="Tag, group or id that must go on."),
+    quota: list[str] = typer.Option([], "--quota", help="KIND=P% or KIND<=P% of the card."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Tag, group or id to leave out."),
+    allow_partial_groups: bool = typer.Option(False, "--allow-partial-groups"),
+    deny_list: Path | None = typer.Option(
+        None, "--deny-list", help="Words (names, places) the audit must not find, one a line."
+    ),
+    time_limit: float = typer.Option(1.0, "--time-limit", min=0),
+    project_dir: Path | None = PROJECT_OPTION,
+) -> None:
+    """Prepare what the plan needs, plan, build one image per card, audit each."""
+    from sneakernet.audit import audit, read_deny_list
+    from sneakernet.make.job import run_make
+    from sneakernet.make.prepare import prepare_item
+
+    project = find_project(project_dir)
+    options = plan_options(
+        project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit
+    )
+    words = read_deny_list(deny_list) if deny_list else []
+    out_dir = out if out is not None else project.root / "cards"
+
+    def inspect(image: Path) -> list[str]:
+        return [f"{f.where}: {f.field} {f.value} ({f.why})" for f in audit(image, words)]
+
+    with project.open_catalog() as catalog:
+        result = run_make(
+            catalog, project.cache_dir, out_dir, options, prepare_item, inspect, ui.info
+        )
+    for item_id, reason in sorted(result.failed.items()):
+        ui.warn(f"item {item_id} left out: {reason}")
+    table = Table(box=None, title=f"cards in {out_dir}", title_justify="left")
+    for column in ("card", "items", "fill", "audit", "image SHA-256", "work"):
+        table.add_column(column, no_wrap=True)
+    for outcome in result.cards:
+        built = outcome.built
+        table.add_row(
+            built.image.name,
+            str(built.files),
+            f"{built.fill * 100:.2f}%",
+            "clean" if not outcome.findings else f"{len(outcome.findings)} FINDINGS",
+            built.image_sha256[:16],
+            "reused" if built.reused else "built",
+        )
+    ui.console.print(table)
+    plan = result.plan
+    ui.info(
+        f"value {plan.value:.1f}, proven bound {plan.bound:.1f}, gap {plan.gap * 100:.3f}%; "
+        f"{result.prepared} item(s) prepared now; card size {human_size(plan.card_size)}"
+    )
+    if not result.clean:
+        for outcome in result.cards:
+            for finding in outcome.findings:
+                ui.error(f"{outcome.built.image.name}: {finding}")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("make")(make)

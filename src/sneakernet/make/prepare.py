@@ -1,0 +1,34 @@
+"""Preparing one item for a card: a cleaned copy in the project's cache.
+
+The copy is named by the original's content hash (nothing of the original's
+name or place), written under a temporary name by the cleaner and checked by
+inspecting it again before it gets its final name. An item whose format no
+cleaner knows fails with that reason rather than going on a card uncleaned.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sneakernet.clean import CleanError, CleanOptions, clean_file
+from sneakernet.errors import ItemFailed
+from sneakernet.library.catalog import Item
+from sneakernet.make.job import Prepared
+
+
+def cached_name(item: Item) -> str:
+    suffix = Path(item.path).suffix.lower()
+    return f"{item.hash[:32]}{suffix if suffix.isascii() else ''}"
+
+
+def prepare_item(item: Item, cache_dir: Path) -> Prepared:
+    src = Path(item.path)
+    if not src.is_file():
+        raise ItemFailed("original missing (moved or deleted)")
+    dst = cache_dir / cached_name(item)
+    if not dst.is_file():
+        try:
+            clean_file(src, dst, CleanOptions())
+        except CleanError as exc:
+            raise ItemFailed(f"cannot clean it: {exc}") from None
+    return Prepared(dst, dst.stat().st_size)
