@@ -38,7 +38,7 @@ def test_make_builds_clean_audited_card_and_resumes_without_work(tmp_path):
     assert first.code == 0, first.stderr
     assert " clean " in first.stderr
     # The file no cleaner knows is left out, with the reason, not put on the card raw.
-    assert "item 1 left out: cannot clean it" in first.stderr
+    assert "item 1 (mystery.bin) left out: cannot clean it" in first.stderr
     cards = project / "cards"
     image = cards / "card-01.img"
     manifest = json.loads((cards / "card-01.manifest.json").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from sneakernet import ui
-from sneakernet.demo import run_demo
+from sneakernet.demo import DEMO_CARD_SIZE, run_demo
 from sneakernet.sizes import human_size
 
 
@@ -31,3 +31,29 @@ def demo(
     same = "identical" if result.sha256 == result.rebuilt_sha256 else "DIFFERENT"
     ui.info(f"rebuilt from scratch: {same} (SHA-256 {result.rebuilt_sha256})")
     ui.info("anyone can rebuild it and compare the hash")
+    _library_demo(out / "library-cards")
+
+
+def _library_demo(out: Path) -> None:
+    """The whole job: sample library -> plan -> prepare -> card image -> audit."""
+    from sneakernet.demo_library import run_library_demo
+
+    ui.info("")
+    ui.info("the whole job on a sample library (films, a series, songs, books, photos):")
+    demo = run_library_demo(out, DEMO_CARD_SIZE, ui.info)
+    result = demo.result
+    for name in demo.debris:
+        ui.info(f"  left out OS debris: {name}")
+    for left in result.plan.left_out:
+        ui.info(f"  left out {left.name}: {left.reason.split(' (')[0]}")
+    card = result.cards[0]
+    ui.info(f"on {card.built.image} ({card.built.fill * 100:.3f}% full):")
+    for index, f in enumerate(result.plan.cards[0].files, 1):
+        ui.info(f"  {index:2d}. {f.card_path}")
+    ui.info(f"audit: {'clean' if not card.findings else f'{len(card.findings)} findings'}")
+    for finding in card.findings:
+        ui.info(f"  {finding}")
+    leaked = ", ".join(demo.leaked) or "none"
+    ui.info(f"identifying strings planted in the samples found on the card: {leaked}")
+    if card.findings or demo.leaked:
+        raise typer.Exit(1)

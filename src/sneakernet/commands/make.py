@@ -50,8 +50,9 @@ def make(
         result = run_make(
             catalog, project.cache_dir, out_dir, options, prepare_item, inspect, ui.info
         )
-    for item_id, reason in sorted(result.failed.items()):
-        ui.warn(f"item {item_id} left out: {reason}")
+    for left in result.plan.left_out:
+        if left.item_id in result.failed:
+            ui.warn(f"item {left.item_id} ({left.name}) left out: {result.failed[left.item_id]}")
     table = Table(box=None, title=f"cards in {out_dir}", title_justify="left")
     for column in ("card", "items", "fill", "audit", "image SHA-256", "work"):
         table.add_column(column, no_wrap=True)
