@@ -25,6 +25,8 @@ def prepare_item(item: Item, cache_dir: Path) -> Prepared:
     src = Path(item.path)
     if not src.is_file():
         raise ItemFailed("original missing (moved or deleted)")
+    if src.stat().st_size != item.size:
+        raise ItemFailed("the original changed since it was added; `sneakernet add` it again")
     dst = cache_dir / cached_name(item)
     if not dst.is_file():
         try:
