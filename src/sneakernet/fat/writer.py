@@ -320,7 +320,10 @@ def write_image(
         raise UserError(f"{str(out)!r} is a folder; give a file name for the image")
     if not directory.is_dir():
         raise UserError(f"folder {str(directory)!r} does not exist; create it first")
-    fd, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=directory)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write into {str(directory)!r}: {exc.strerror}") from None
     try:
         os.ftruncate(fd, plan.geometry.image_size)
         write_extents(plan, fd, progress)
