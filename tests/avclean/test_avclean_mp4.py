@@ -19,8 +19,8 @@ from avclean_helpers import (
     video_source,
 )
 
-from sneakernet.clean.base import CleanError, CleanOptions
-from sneakernet.clean.formats.mp4 import Mp4Cleaner
+from conftest import run_cli
+from sneakernet.clean import CleanError, CleanOptions, clean_file, inspect_file
 
 PLANTED = {
     "title": "PlantedTitleQx",
@@ -72,7 +72,8 @@ def _ffmpeg_sei_reference(src: Path, dst: Path) -> list[tuple[int, bytes]]:
 def _clean(src: Path, tmp_path: Path, name: str = "clean.mp4", **opts) -> Path:
     dst = tmp_path / name
     before = hashlib.sha256(src.read_bytes()).hexdigest()
-    Mp4Cleaner().clean(src, dst, CleanOptions(**opts))
+    report = clean_file(src, dst, CleanOptions(**opts))
+    assert report.cleaner == "mp4"
     assert hashlib.sha256(src.read_bytes()).hexdigest() == before, "original modified"
     assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
     return dst
@@ -81,14 +82,14 @@ def _clean(src: Path, tmp_path: Path, name: str = "clean.mp4", **opts) -> Path:
 def test_mp4_h264_aac_loses_every_planted_field_and_encoder_string(tmp_path: Path) -> None:
     src = _dirty_movie(tmp_path / "dirty.mp4", "-c:v", "libx264")
     assert_planted(src, PLANTED_STRINGS, ("x264", "Lavc", "Lavf"))
-    found = " ".join(f"{f.field} {f.value}" for f in Mp4Cleaner().inspect(src))
+    found = " ".join(f"{f.field} {f.value}" for f in inspect_file(src))
     for expected in (
         "x264",
         "Lavc",
         "PlantedHandlerQx",
         "PlantedTitleQx",
         "2023-04-05",
-        "TrailingData",
+        "trailing data",
     ):
         assert expected in found
 
@@ -96,7 +97,7 @@ def test_mp4_h264_aac_loses_every_planted_field_and_encoder_string(tmp_path: Pat
 
     assert_nothing_left(dst, PLANTED_STRINGS)
     assert "2023" not in __import__("avclean_helpers").exiftool_tags(dst)
-    assert Mp4Cleaner().inspect(dst) == []
+    assert inspect_file(dst) == []
     assert decode_all(dst) == decode_all(src)
     # Video: exactly what ffmpeg's filter_units leaves after dropping the SEI.
     reference = _ffmpeg_sei_reference(src, tmp_path / "ref.mp4")
@@ -160,8 +161,8 @@ def test_malformed_mp4_raises_clean_error(tmp_path: Path, content: bytes, messag
     src = tmp_path / "bad.mp4"
     src.write_bytes(content)
     with pytest.raises(CleanError, match=message):
-        Mp4Cleaner().clean(src, tmp_path / "out.mp4", CleanOptions())
-    assert not (tmp_path / "out.mp4").exists()
+        clean_file(src, tmp_path / "out.mp4", CleanOptions())
+    assert not [p for p in tmp_path.iterdir() if p.name != "bad.mp4"]
     assert src.read_bytes() == content
 
 
@@ -171,5 +172,13 @@ def test_truncated_mdat_raises_clean_error(tmp_path: Path) -> None:
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
     with pytest.raises(CleanError, match="truncated"):
-        Mp4Cleaner().clean(cut, tmp_path / "out.mp4", CleanOptions())
+        clean_file(cut, tmp_path / "out.mp4", CleanOptions())
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_cli_cleans_a_movie_named_like_an_option(tmp_path: Path) -> None:
+    src = _dirty_movie(tmp_path / "-rf movie.mp4", "-c:v", "libx264")
+    out = tmp_path / "out"
+    result = run_cli("clean", "-o", out, "--", src)
+    assert result.code == 0, result.stderr
+    assert_nothing_left(out / src.name, PLANTED_STRINGS)

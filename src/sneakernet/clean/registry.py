@@ -16,6 +16,7 @@ from sneakernet.clean.base import SNIFF_BYTES, Cleaner
 FORMAT_MODULES: tuple[str, ...] = (
     "jpeg",
     "png",
+    "mp4",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text

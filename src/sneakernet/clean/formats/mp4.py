@@ -89,6 +89,11 @@ class Mp4Cleaner:
             and (head[4:8] != b"uuid" or len(head) >= 24)
         )
 
+    def data_end(self, path: Path) -> int:
+        """Where the last box ends; anything after it is not part of the movie."""
+        with open(path, "rb") as f:
+            return _Movie.read(f, path).end_of_boxes
+
     def inspect(self, path: Path) -> list[Finding]:
         with open(path, "rb") as f:
             movie = _Movie.read(f, path)
@@ -107,7 +112,15 @@ class Mp4Cleaner:
 class _Movie:
     """A parsed file: its ftyp, its cleaned moov and the tracks' sample tables."""
 
-    def __init__(self, ftyp: Box | None, moov: Box, tracks: list[_Track], findings: list[Finding]):
+    def __init__(
+        self,
+        ftyp: Box | None,
+        moov: Box,
+        tracks: list[_Track],
+        findings: list[Finding],
+        end_of_boxes: int,
+    ):
+        self.end_of_boxes = end_of_boxes
         self.ftyp = ftyp
         self.moov = moov
         self.tracks = tracks
@@ -173,13 +186,8 @@ class _Movie:
             end_of_boxes = pos
         if moov is None:
             raise CleanError("not a playable MP4/MOV: no movie header (moov box) found")
-        if end_of_boxes < size:
-            findings.append(
-                Finding("File:TrailingData", f"{size - end_of_boxes} bytes after the last box",
-                        "appended data can carry watermarks or hidden content")
-            )  # fmt: skip
         tracks = _clean_moov(moov, findings, size)
-        return cls(ftyp, moov, tracks, findings)
+        return cls(ftyp, moov, tracks, findings, end_of_boxes)
 
     def write(self, f: BinaryIO, out: BinaryIO) -> None:
         if self.ftyp is not None:
@@ -638,3 +646,6 @@ _STRUCTURE = re.compile(rb"^.{0,4}(meta|hdlr|mdir|appl|ilst|data|keys|mdta|udta|
 def _printable_runs(data: bytes, minimum: int = 4) -> list[str]:
     runs = re.findall(rb"[\x20-\x7e]{%d,}" % minimum, data)
     return [r.decode("ascii") for r in runs if not _STRUCTURE.match(r)]
+
+
+cleaner = Mp4Cleaner()
