@@ -17,6 +17,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "jpeg",
     "png",
     "mp4",
+    "mp3",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text

@@ -1,0 +1,216 @@
+"""MP3 (MPEG audio): tags cut off, encoder version blanked, frames copied as they are.
+
+ID3v2 tags (front or appended), ID3v1 and its enhanced block, APEv2 and
+Lyrics3 are removed; bytes after the last whole frame go too. The first frame
+of many files is a silent Xing/Info frame whose LAME extension names the
+encoder and its version ("LAME3.100", "Lavc60.3"): that name becomes the bare
+"LAME" marker, which readers need to find the gapless-playback delays stored
+next to it, and the extension's checksum is recomputed. Audio frames are
+untouched. `--keep-music-tags` writes back one small ID3v2.3 tag with title,
+artist, album and track number only.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
+from sneakernet.clean.formats import audiotags
+from sneakernet.clean.formats._output import atomic_output
+
+_BITRATES = {
+    (3, 3): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (3, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (3, 1): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (2, 3): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (2, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (2, 1): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+NEUTRAL_ENCODER = b"LAME" + bytes(5)
+_WHY_TAG = "tags can name people, sources, dates and software"
+COPY_CHUNK = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    length: int
+    mpeg1: bool
+    mono: bool
+    crc: bool
+
+
+def frame_header(head: bytes) -> FrameHeader | None:
+    """The MPEG audio frame starting at head[0], or None if it is not one."""
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return None
+    version = (head[1] >> 3) & 3
+    layer = (head[1] >> 1) & 3
+    bitrate_index = head[2] >> 4
+    rate_index = (head[2] >> 2) & 3
+    if version == 1 or layer == 0 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    bitrate = _BITRATES[(3 if version == 3 else 2, layer)][bitrate_index] * 1000
+    rate = _RATES[version][rate_index]
+    padding = (head[2] >> 1) & 1
+    if layer == 3:  # Layer I
+        length = (12 * bitrate // rate + padding) * 4
+    elif layer == 1 and version != 3:  # Layer III, MPEG-2/2.5
+        length = 72 * bitrate // rate + padding
+    else:
+        length = 144 * bitrate // rate + padding
+    return FrameHeader(length, version == 3, head[3] >> 6 == 3, not head[1] & 1)
+
+
+def crc16(data: bytes) -> int:
+    """CRC-16 (polynomial 0x8005, reflected) as used by the LAME tag."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def lame_encoder_offset(frame: bytes, header: FrameHeader) -> int | None:
+    """Offset of the 9-byte encoder name in a Xing/Info frame's LAME extension."""
+    side = (17 if header.mono else 32) if header.mpeg1 else (9 if header.mono else 17)
+    pos = 4 + side + (2 if header.crc else 0)
+    if frame[pos : pos + 4] not in (b"Xing", b"Info"):
+        return None
+    flags = int.from_bytes(frame[pos + 4 : pos + 8], "big")
+    pos += (
+        8 + 4 * bool(flags & 1) + 4 * bool(flags & 2) + 100 * bool(flags & 4) + 4 * bool(flags & 8)
+    )
+    if pos + 36 > len(frame):
+        return None
+    return pos
+
+
+@dataclass
+class _Layout:
+    tags: list[audiotags.Tag]
+    audio_start: int
+    audio_end: int  # end of the last whole frame
+    tags_start: int  # where trailing tags begin (audio_end <= tags_start)
+    first_frame: bytes
+
+
+def _layout(path: Path) -> _Layout:
+    size = os.stat(path).st_size
+    if size == 0:
+        raise CleanError("empty file: nothing to clean")
+    with open(path, "rb") as f:
+
+        def read_at(pos: int, length: int) -> bytes:
+            f.seek(pos)
+            return f.read(length)
+
+        try:
+            front = audiotags.leading_tags(read_at, size)
+            start = front[-1].end if front else 0
+            back = audiotags.trailing_tags(read_at, start, size)
+        except ValueError as exc:
+            raise CleanError(f"corrupt MP3 tag: {exc}") from None
+        tags_start = back[-1].start if back else size
+        first = frame_header(read_at(start, 4))
+        if first is None:
+            raise CleanError("not an MP3: no MPEG audio frame where the audio should start")
+        end = _walk_frames(read_at, start, tags_start)
+        if end == start:
+            raise CleanError("truncated MP3: not one whole audio frame")
+        return _Layout(front + back, start, end, tags_start, read_at(start, first.length))
+
+
+def _walk_frames(read_at, start: int, limit: int) -> int:
+    """End of the last whole frame in a run of consecutive frames from `start`."""
+    pos = start
+    block_at, block = start, read_at(start, COPY_CHUNK)
+    while pos < limit:
+        if pos + 4 > block_at + len(block):
+            block_at, block = pos, read_at(pos, COPY_CHUNK)
+        header = frame_header(block[pos - block_at : pos - block_at + 4])
+        if header is None or pos + header.length > limit:
+            break
+        pos += header.length
+    return pos
+
+
+class Mp3Cleaner:
+    name = "mp3"
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        start = 0
+        while (length := audiotags.id3v2_size(head[start : start + 10])) is not None:
+            start += length
+        if start + 4 > len(head):
+            try:
+                with open(path, "rb") as f:
+                    f.seek(start)
+                    head, start = f.read(4096), 0
+            except OSError:
+                return False
+            if not head:
+                return True  # an ID3 tag cut short: almost surely an MP3, let clean say so
+        header = frame_header(head[start : start + 4])
+        if header is None:
+            return False
+        following = head[start + header.length : start + header.length + 4]
+        return len(following) < 4 or frame_header(following) is not None
+
+    def inspect(self, path: Path) -> list[Finding]:
+        layout = _layout(path)
+        findings = [
+            Finding(f"{tag.kind}:{name}", shorten(value), _WHY_TAG)
+            for tag in layout.tags
+            for name, value in (tag.items or [("tag", f"{tag.end - tag.start} bytes")])
+        ]
+        header = frame_header(layout.first_frame)
+        at = lame_encoder_offset(layout.first_frame, header) if header else None
+        if at is not None and layout.first_frame[at : at + 9] != NEUTRAL_ENCODER:
+            name = layout.first_frame[at : at + 9]
+            findings.append(
+                Finding("MPEG:Encoder", shorten(name), "names the encoder and its version")
+            )
+        if layout.audio_end < layout.tags_start:
+            findings.append(
+                Finding("File:TrailingData", f"{layout.tags_start - layout.audio_end} bytes after the last frame",
+                        "hidden bytes a player ignores but a hex editor shows")
+            )  # fmt: skip
+        return findings
+
+    def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
+        layout = _layout(src)
+        with open(src, "rb") as f, atomic_output(dst) as out:
+            if options.keep_music_tags:
+                out.write(audiotags.build_id3v23(audiotags.music_fields(layout.tags)))
+            out.write(_neutral_first_frame(layout.first_frame))
+            f.seek(layout.audio_start + len(layout.first_frame))
+            remaining = layout.audio_end - layout.audio_start - len(layout.first_frame)
+            while remaining > 0:
+                block = f.read(min(COPY_CHUNK, remaining))
+                if not block:
+                    raise CleanError("MP3 shrank while being read")
+                out.write(block)
+                remaining -= len(block)
+
+
+def _neutral_first_frame(frame: bytes) -> bytes:
+    header = frame_header(frame)
+    at = lame_encoder_offset(frame, header) if header else None
+    if at is None or frame[at : at + 9] == NEUTRAL_ENCODER:
+        return frame
+    data = bytearray(frame)
+    stored = int.from_bytes(frame[at + 34 : at + 36], "big")
+    # The checksum covers the frame up to itself (LAME); some writers cover a
+    # fixed 190 bytes. Keep whichever held; leave one that held for neither.
+    span = next((n for n in (at + 34, 190) if crc16(frame[:n]) == stored), None)
+    data[at : at + 9] = NEUTRAL_ENCODER
+    if span is not None:
+        data[at + 34 : at + 36] = crc16(bytes(data[:span])).to_bytes(2, "big")
+    return bytes(data)
+
+
+cleaner = Mp3Cleaner()
