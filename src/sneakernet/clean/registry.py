@@ -18,6 +18,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "png",
     "mp4",
     "mp3",
+    "mkv",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text
