@@ -12,33 +12,25 @@ class EbmlError(ValueError):
     """An element header is malformed or runs past its parent."""
 
 
+def _vint_length(data: bytes, pos: int, longest: int, what: str) -> int:
+    """Bytes taken by the VINT at pos: one more than the leading zero bits of its first byte."""
+    if pos >= len(data):
+        raise EbmlError(f"element {what} cut short")
+    length = 9 - data[pos].bit_length() if data[pos] else 9
+    if length > longest or pos + length > len(data):
+        raise EbmlError(f"invalid element {what} at {pos}")
+    return length
+
+
 def read_id(data: bytes, pos: int) -> tuple[int, int]:
     """(element id with its length marker, position after it)."""
-    if pos >= len(data):
-        raise EbmlError("element id cut short")
-    first = data[pos]
-    length = 1
-    mask = 0x80
-    while length <= 4 and not first & mask:
-        mask >>= 1
-        length += 1
-    if length > 4 or pos + length > len(data):
-        raise EbmlError(f"invalid element id at {pos}")
+    length = _vint_length(data, pos, 4, "id")
     return int.from_bytes(data[pos : pos + length], "big"), pos + length
 
 
 def read_size(data: bytes, pos: int) -> tuple[int | None, int]:
     """(size, position after it); size None when it is 'unknown' (all ones)."""
-    if pos >= len(data):
-        raise EbmlError("element size cut short")
-    first = data[pos]
-    length = 1
-    mask = 0x80
-    while length <= 8 and not first & mask:
-        mask >>= 1
-        length += 1
-    if length > 8 or pos + length > len(data):
-        raise EbmlError(f"invalid element size at {pos}")
+    length = _vint_length(data, pos, 8, "size")
     value = int.from_bytes(data[pos : pos + length], "big") & ((1 << (7 * length)) - 1)
     if value == (1 << (7 * length)) - 1:
         return None, pos + length
