@@ -17,8 +17,9 @@ FORMAT_MODULES: tuple[str, ...] = (
     "jpeg",
     "png",
     "mp4",
-    "mp3",
     "mkv",
+    "flac",
+    "mp3",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text

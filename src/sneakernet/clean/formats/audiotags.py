@@ -10,6 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from sneakernet.clean.base import Finding, shorten
+
 # The four fields a music player needs to show what plays.
 MUSIC_FIELDS = ("title", "artist", "album", "track")
 ID3_FRAMES = {"TIT2": "title", "TPE1": "artist", "TALB": "album", "TRCK": "track",
@@ -111,6 +113,21 @@ def ape_items(body: bytes, count: int) -> list[tuple[str, str]]:
     return items
 
 
+def after_leading_tags(head: bytes, path, length: int = 4096) -> bytes:
+    """The bytes that follow any ID3v2 tags at the start (read from the file if needed)."""
+    start = 0
+    while (size := id3v2_size(head[start : start + 10])) is not None:
+        start += size
+    if start + 4 <= len(head):
+        return head[start:]
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            return f.read(length)
+    except OSError:
+        return b""
+
+
 def leading_tags(read_at, size: int) -> list[Tag]:
     """ID3v2 tags at the start of a file (there may be several in a row)."""
     tags = []
@@ -202,3 +219,11 @@ def build_id3v23(fields: dict[str, str]) -> bytes:
     size = len(frames)
     safe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
     return b"ID3\x03\x00\x00" + safe + frames
+
+
+def tag_findings(tags: list[Tag], why: str) -> list[Finding]:
+    return [
+        Finding(f"{tag.kind}:{name}", shorten(value), why)
+        for tag in tags
+        for name, value in (tag.items or [("tag", f"{tag.end - tag.start} bytes")])
+    ]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import audiotags
-from sneakernet.clean.formats._output import atomic_output
+from sneakernet.clean.formats._output import COPY_CHUNK, atomic_output, copy_range, reader
 
 _BITRATES = {
     (3, 3): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
@@ -31,7 +31,6 @@ _BITRATES = {
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 NEUTRAL_ENCODER = b"LAME" + bytes(5)
 _WHY_TAG = "tags can name people, sources, dates and software"
-COPY_CHUNK = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,11 +102,7 @@ def _layout(path: Path) -> _Layout:
     if size == 0:
         raise CleanError("empty file: nothing to clean")
     with open(path, "rb") as f:
-
-        def read_at(pos: int, length: int) -> bytes:
-            f.seek(pos)
-            return f.read(length)
-
+        read_at = reader(f)
         try:
             front = audiotags.leading_tags(read_at, size)
             start = front[-1].end if front else 0
@@ -142,18 +137,11 @@ class Mp3Cleaner:
     name = "mp3"
 
     def sniff(self, head: bytes, path: Path) -> bool:
+        tagged = head.startswith(b"ID3")
+        head = audiotags.after_leading_tags(head, path)
         start = 0
-        while (length := audiotags.id3v2_size(head[start : start + 10])) is not None:
-            start += length
-        if start + 4 > len(head):
-            try:
-                with open(path, "rb") as f:
-                    f.seek(start)
-                    head, start = f.read(4096), 0
-            except OSError:
-                return False
-            if not head:
-                return True  # an ID3 tag cut short: almost surely an MP3, let clean say so
+        if not head:
+            return tagged  # an ID3 tag cut short: almost surely an MP3, let clean say so
         header = frame_header(head[start : start + 4])
         if header is None:
             return False
@@ -162,11 +150,7 @@ class Mp3Cleaner:
 
     def inspect(self, path: Path) -> list[Finding]:
         layout = _layout(path)
-        findings = [
-            Finding(f"{tag.kind}:{name}", shorten(value), _WHY_TAG)
-            for tag in layout.tags
-            for name, value in (tag.items or [("tag", f"{tag.end - tag.start} bytes")])
-        ]
+        findings = audiotags.tag_findings(layout.tags, _WHY_TAG)
         header = frame_header(layout.first_frame)
         at = lame_encoder_offset(layout.first_frame, header) if header else None
         if at is not None and layout.first_frame[at : at + 9] != NEUTRAL_ENCODER:
@@ -187,14 +171,7 @@ class Mp3Cleaner:
             if options.keep_music_tags:
                 out.write(audiotags.build_id3v23(audiotags.music_fields(layout.tags)))
             out.write(_neutral_first_frame(layout.first_frame))
-            f.seek(layout.audio_start + len(layout.first_frame))
-            remaining = layout.audio_end - layout.audio_start - len(layout.first_frame)
-            while remaining > 0:
-                block = f.read(min(COPY_CHUNK, remaining))
-                if not block:
-                    raise CleanError("MP3 shrank while being read")
-                out.write(block)
-                remaining -= len(block)
+            copy_range(f, out, layout.audio_start + len(layout.first_frame), layout.audio_end)
 
 
 def _neutral_first_frame(frame: bytes) -> bytes:
