@@ -20,6 +20,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "mkv",
     "flac",
     "mp3",
+    "ogg",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text
