@@ -21,6 +21,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "flac",
     "mp3",
     "ogg",
+    "wav",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text
