@@ -22,6 +22,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "mp3",
     "ogg",
     "wav",
+    "avi",
     "ass",
     "subtitles",
     "text",  # keep last: accepts any text

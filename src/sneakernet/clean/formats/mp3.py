@@ -13,12 +13,13 @@ artist, album and track number only.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import audiotags
-from sneakernet.clean.formats._output import COPY_CHUNK, atomic_output, copy_range, reader
+from sneakernet.clean.formats._output import COPY_CHUNK, atomic_output, reader
 
 _BITRATES = {
     (3, 3): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
@@ -158,6 +159,16 @@ class Mp3Cleaner:
             findings.append(
                 Finding("MPEG:Encoder", shorten(name), "names the encoder and its version")
             )
+        with open(path, "rb") as f:
+            hidden = ancillary_text(bytes(_audio(f, layout)))
+        if hidden:
+            findings.append(
+                Finding(
+                    "MPEG:AncillaryData",
+                    shorten(hidden),
+                    "encoders hide their name and version here",
+                )
+            )
         if layout.audio_end < layout.tags_start:
             findings.append(
                 Finding("File:TrailingData", f"{layout.tags_start - layout.audio_end} bytes after the last frame",
@@ -170,8 +181,19 @@ class Mp3Cleaner:
         with open(src, "rb") as f, atomic_output(dst) as out:
             if options.keep_music_tags:
                 out.write(audiotags.build_id3v23(audiotags.music_fields(layout.tags)))
-            out.write(_neutral_first_frame(layout.first_frame))
-            copy_range(f, out, layout.audio_start + len(layout.first_frame), layout.audio_end)
+            audio = _audio(f, layout)
+            first = _neutral_first_frame(layout.first_frame)
+            audio[: len(first)] = first
+            blank_ancillary(audio)
+            out.write(audio)
+
+
+def _audio(f, layout: _Layout) -> bytearray:
+    f.seek(layout.audio_start)
+    audio = bytearray(f.read(layout.audio_end - layout.audio_start))
+    if len(audio) != layout.audio_end - layout.audio_start:
+        raise CleanError("the MP3 shrank while being read")
+    return audio
 
 
 def _neutral_first_frame(frame: bytes) -> bytes:
@@ -191,3 +213,105 @@ def _neutral_first_frame(frame: bytes) -> bytes:
 
 
 cleaner = Mp3Cleaner()
+
+
+def _side_info(frame: bytes, header: FrameHeader) -> tuple[int, int, int]:
+    """(side info end, main_data_begin, main data length in bytes) of a Layer III frame."""
+    start = 4 + (2 if header.crc else 0)
+    channels = 1 if header.mono else 2
+    if header.mpeg1:
+        side, begin_bits, private = (17 if header.mono else 32), 9, (5 if header.mono else 3)
+        skip, blocks, block_bits = begin_bits + private + 4 * channels, 2 * channels, 59
+    else:
+        side, begin_bits, private = (9 if header.mono else 17), 8, (1 if header.mono else 2)
+        skip, blocks, block_bits = begin_bits + private, channels, 63
+    bits = int.from_bytes(frame[start : start + side], "big")
+    total = side * 8
+    main_data_begin = bits >> (total - begin_bits)
+    used_bits = 0
+    for block in range(blocks):
+        shift = total - skip - block * block_bits - 12
+        used_bits += (bits >> shift) & 0xFFF
+    return start + side, main_data_begin, (used_bits + 7) // 8
+
+
+def _is_layer3(head: bytes) -> bool:
+    return (head[1] >> 1) & 3 == 1
+
+
+def ancillary_ranges(stream: bytes | bytearray) -> list[tuple[int, int]]:
+    """Byte ranges in a run of MP3 frames that no frame's audio uses.
+
+    Layer III frames keep their audio in a shared reservoir: each frame's main
+    data starts `main_data_begin` bytes before its own data and runs for the
+    bits its granules declare. Whatever lies outside all of those is ancillary
+    data, where LAME writes its name and version over and over. Zeroing it
+    changes no decoded sample. A Xing/Info frame is left alone.
+    """
+    regions: list[tuple[int, int]] = []  # (file start, length) of each frame's data part
+    used: list[tuple[int, int]] = []  # (virtual start, virtual end) of main data
+    virtual = 0
+    pos = 0
+    first = True
+    while pos + 4 <= len(stream):
+        header = frame_header(bytes(stream[pos : pos + 4]))
+        if header is None or pos + header.length > len(stream):
+            break
+        frame = bytes(stream[pos : pos + header.length])
+        if not _is_layer3(frame):
+            return []
+        if first and lame_encoder_offset(frame, header) is not None:
+            pos += header.length
+            first = False
+            continue
+        first = False
+        data_start, begin, length = _side_info(frame, header)
+        size = header.length - data_start
+        if size < 0:
+            break
+        used.append((virtual - begin, virtual - begin + length))
+        regions.append((pos + data_start, size))
+        virtual += size
+        pos += header.length
+    # Walk the virtual reservoir, marking every byte outside the used ranges.
+    free: list[tuple[int, int]] = []
+    used.sort()
+    merged: list[list[int]] = []
+    for start, end in used:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    virtual = 0
+    index = 0
+    for file_start, size in regions:
+        cursor = virtual
+        while cursor < virtual + size:
+            while index < len(merged) and merged[index][1] <= cursor:
+                index += 1
+            if index < len(merged) and merged[index][0] <= cursor:
+                cursor = min(merged[index][1], virtual + size)
+                continue
+            next_used = merged[index][0] if index < len(merged) else virtual + size
+            stop = min(next_used, virtual + size)
+            free.append((file_start + cursor - virtual, stop - cursor))
+            cursor = stop
+        virtual += size
+    return free
+
+
+def blank_ancillary(stream: bytearray) -> int:
+    """Zero the ancillary bytes of a run of frames in place; how many were not zero."""
+    changed = 0
+    for start, length in ancillary_ranges(stream):
+        if any(stream[start : start + length]):
+            changed += 1
+            stream[start : start + length] = bytes(length)
+    return changed
+
+
+def ancillary_text(stream: bytes) -> bytes | None:
+    """Readable text hidden in ancillary bytes (for inspection)."""
+    pieces = b"".join(stream[s : s + n] for s, n in ancillary_ranges(stream))
+    found = re.findall(rb"[\x20-\x7e]{6,}", pieces)
+    return found[0] if found else None

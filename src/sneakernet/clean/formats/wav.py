@@ -54,7 +54,7 @@ def _layout(f: BinaryIO) -> tuple[bytes, list[Chunk], int]:
     return tag, found, end
 
 
-def _info_items(payload: bytes) -> list[tuple[bytes, str]]:
+def info_items(payload: bytes) -> list[tuple[bytes, str]]:
     items = []
     pos = 4
     while pos + 8 <= len(payload):
@@ -77,7 +77,7 @@ def _findings(f: BinaryIO, chunk: Chunk) -> list[Finding]:
         if payload[:4] == b"INFO":
             return [
                 Finding(f"RIFF:INFO {k.decode('latin-1')}", shorten(v), _WHY)
-                for k, v in _info_items(payload)
+                for k, v in info_items(payload)
             ]
         return [Finding(f"RIFF:LIST {payload[:4].decode('latin-1')}", f"{chunk.size} bytes", _WHY)]
     if chunk.id in (b"bext", b"iXML", b"_PMX", b"id3 ", b"ID3 ", b"cart"):
@@ -101,7 +101,7 @@ def _music_fields(f: BinaryIO, found: list[Chunk]) -> dict[bytes, str]:
         if chunk.id == b"LIST":
             payload = _read(f, chunk)
             if payload[:4] == b"INFO":
-                for kind, value in _info_items(payload):
+                for kind, value in info_items(payload):
                     if kind in INFO_MUSIC and value and kind not in kept:
                         kept[b"ITRK" if kind == b"IPRT" else kind] = value
     return kept
