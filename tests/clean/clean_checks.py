@@ -28,7 +28,15 @@ METADATA_GROUPS = {
     "PDF-Info",
     "FlashPix",
 }
-ALLOWED = {("IFD0", "Orientation")}
+ALLOWED = {("IFD0", "Orientation"), ("PDF", "PDFVersion"), ("PDF", "Linearized")}
+ALLOWED |= {("PDF", "PageCount")}
+# What a TIFF page needs to be drawn: image structure, not metadata.
+TIFF_STRUCTURE = """ImageWidth ImageHeight BitsPerSample Compression PhotometricInterpretation
+StripOffsets SamplesPerPixel RowsPerStrip StripByteCounts PlanarConfiguration XResolution
+YResolution ResolutionUnit Predictor SubfileType ExtraSamples SampleFormat ColorMap TileWidth
+TileLength TileOffsets TileByteCounts YCbCrSubSampling YCbCrPositioning""".split()
+ALLOWED |= {("IFD0", name) for name in TIFF_STRUCTURE}
+ALLOWED |= {("PDF", f"EmbeddedImage{s}") for s in ("", "ColorSpace", "Filter", "Height", "Width")}
 
 
 def exiftool_tags(path: Path) -> dict[str, object]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sneakernet.audit.common import AuditFinding
 from sneakernet.audit.folder import audit_folder
+from sneakernet.audit.image import audit_volume
 from sneakernet.errors import UserError
 
 
@@ -16,4 +17,4 @@ def audit(target: Path, words: list[str] | None = None) -> list[AuditFinding]:
         return audit_folder(target, words)
     if not target.exists():
         raise UserError(f"{target}: no such file, folder or device")
-    raise UserError(f"{target}: auditing images and devices is not available yet; audit a folder")
+    return audit_volume(target, words)

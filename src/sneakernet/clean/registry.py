@@ -16,6 +16,13 @@ from sneakernet.clean.base import SNIFF_BYTES, Cleaner
 FORMAT_MODULES: tuple[str, ...] = (
     "jpeg",
     "png",
+    "gif",
+    "webp",
+    "tiff",
+    "pdf",
+    "office",
+    "odf",
+    "epub",
     "mp4",
     "mkv",
     "flac",

@@ -159,10 +159,13 @@ def findings(data: bytes, prefix: str) -> list[Finding]:
         return [Finding(f"{prefix}", "unreadable EXIF block", "may hold anything; dropped whole")]
     if not all_entries:
         return [Finding(prefix, "empty EXIF block", "metadata block; dropped")]
+    kept = [e for e in all_entries if not (e.ifd == "IFD0" and e.tag == ORIENTATION)]
+    return findings_for(kept, prefix)
+
+
+def findings_for(found: list[Entry], prefix: str) -> list[Finding]:
     out = []
-    for e in all_entries:
-        if e.ifd == "IFD0" and e.tag == ORIENTATION:
-            continue
+    for e in found:
         value = e.value
         if isinstance(value, list):
             value = ", ".join(map(str, value[:8]))

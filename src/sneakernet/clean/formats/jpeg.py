@@ -131,44 +131,54 @@ def _orientation_segment(rotation: int) -> bytes:
     return b"\xff\xe1" + struct.pack(">H", len(block) + 2) + block
 
 
+def _load(data: bytes) -> tuple[list[Segment], int]:
+    segments, end = parse(data)
+    if not any(s.marker == SOS for s in segments):
+        raise CleanError("corrupt JPEG: no image data (no start-of-scan)")
+    return segments, end
+
+
+def findings_of(data: bytes) -> list[Finding]:
+    """What an inspector reads from JPEG bytes (also used for JPEGs inside documents)."""
+    segments, _ = _load(data)
+    return [f for seg in segments for f in _segment_findings(seg, data)]
+
+
+def cleaned(data: bytes) -> bytes:
+    """The JPEG without metadata: same tables and scans, byte for byte."""
+    segments, _ = _load(data)
+    rotation = 1
+    for seg in segments:
+        if seg.marker == APP1 and seg.body.startswith(EXIF_ID):
+            rotation = exif.orientation(seg.body[len(EXIF_ID) :])
+            break
+    parts = [b"\xff\xd8"]
+    pending_orientation = rotation != 1
+    for seg in segments:
+        out = _output(seg, data)
+        if out and pending_orientation and seg.marker != APP0:
+            # Right after JFIF, before the tables, as EXIF readers expect.
+            parts.append(_orientation_segment(rotation))
+            pending_orientation = False
+        parts.append(out)
+    parts.append(b"\xff\xd9")
+    return b"".join(parts)
+
+
 class JpegCleaner:
     name = "jpeg"
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return head.startswith(b"\xff\xd8\xff")
 
-    def _load(self, path: Path) -> tuple[bytes, list[Segment], int]:
-        data = path.read_bytes()
-        segments, end = parse(data)
-        if not any(s.marker == SOS for s in segments):
-            raise CleanError("corrupt JPEG: no image data (no start-of-scan)")
-        return data, segments, end
-
     def data_end(self, path: Path) -> int:
-        return self._load(path)[2]
+        return _load(path.read_bytes())[1]
 
     def inspect(self, path: Path) -> list[Finding]:
-        data, segments, _ = self._load(path)
-        return [f for seg in segments for f in _segment_findings(seg, data)]
+        return findings_of(path.read_bytes())
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
-        data, segments, _ = self._load(src)
-        rotation = 1
-        for seg in segments:
-            if seg.marker == APP1 and seg.body.startswith(EXIF_ID):
-                rotation = exif.orientation(seg.body[len(EXIF_ID) :])
-                break
-        parts = [b"\xff\xd8"]
-        pending_orientation = rotation != 1
-        for seg in segments:
-            out = _output(seg, data)
-            if out and pending_orientation and seg.marker != APP0:
-                # Right after JFIF, before the tables, as EXIF readers expect.
-                parts.append(_orientation_segment(rotation))
-                pending_orientation = False
-            parts.append(out)
-        parts.append(b"\xff\xd9")
-        dst.write_bytes(b"".join(parts))
+        dst.write_bytes(cleaned(src.read_bytes()))
 
 
 cleaner = JpegCleaner()
