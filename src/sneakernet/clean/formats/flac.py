@@ -20,6 +20,7 @@ STREAMINFO, PADDING, APPLICATION, SEEKTABLE, VORBIS_COMMENT, CUESHEET, PICTURE =
 _KEPT = (STREAMINFO, SEEKTABLE)
 _NAMES = {PADDING: "Padding", APPLICATION: "Application", VORBIS_COMMENT: "VorbisComment",
           CUESHEET: "CueSheet", PICTURE: "Picture"}  # fmt: skip
+_TAIL_WINDOW = 4 * 1024 * 1024  # the last frame lies within this many bytes of the end
 _WHY = "tags, pictures and vendor strings can name people, sources and software"
 
 
@@ -28,7 +29,8 @@ class _Flac:
     blocks: list[tuple[int, bytes]]
     tags: list[audiotags.Tag]
     frames_start: int
-    frames_end: int
+    frames_end: int  # end of the last whole frame
+    size: int
 
 
 def _read(path: Path) -> _Flac:
@@ -65,7 +67,70 @@ def _read(path: Path) -> _Flac:
         end = back[-1].start if back else size
         if end <= pos or read_at(pos, 2)[:1] != b"\xff":
             raise CleanError("truncated FLAC: no audio frames after the metadata")
-    return _Flac(blocks, front + back, pos, end)
+        window = max(pos, end - _TAIL_WINDOW)
+        last = frames_end(read_at(window, end - window))
+        if last is None:
+            raise CleanError("corrupt FLAC: no whole audio frame found at the end")
+        end = window + last
+    return _Flac(blocks, front + back, pos, end, size)
+
+
+def _crc8(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+_CRC16_TABLE = []
+for _n in range(256):
+    _c = _n << 8
+    for _ in range(8):
+        _c = ((_c << 1) ^ 0x8005) & 0xFFFF if _c & 0x8000 else (_c << 1) & 0xFFFF
+    _CRC16_TABLE.append(_c)
+
+
+def _frame_header_length(data: bytes, pos: int) -> int | None:
+    """Length of a frame header at pos whose CRC-8 checks out, else None."""
+    if data[pos] != 0xFF or data[pos + 1] not in (0xF8, 0xF9) or pos + 6 > len(data):
+        return None
+    block_code, rate_code = data[pos + 2] >> 4, data[pos + 2] & 0x0F
+    if block_code == 0 or rate_code == 0x0F:
+        return None
+    # The frame number is UTF-8 coded: its first byte's leading ones give its length.
+    ones = 8 - (data[pos + 4] ^ 0xFF).bit_length()
+    if ones == 1 or ones > 7:
+        return None
+    extra = max(ones - 1, 0)
+    length = 5 + extra
+    length += {6: 1, 7: 2}.get(block_code, 0) + {12: 1, 13: 2, 14: 2}.get(rate_code, 0)
+    if pos + length >= len(data) or _crc8(data[pos : pos + length]) != data[pos + length]:
+        return None
+    return length + 1
+
+
+def frames_end(tail: bytes) -> int | None:
+    """Where the last whole frame in `tail` ends, or None when no frame checks out.
+
+    The last frame is the last header whose CRC-8 holds; it ends where the
+    running CRC-16 of its bytes equals the two bytes that follow. The last
+    such place is taken, so a chance match inside the audio cannot cut it.
+    """
+    pos = len(tail)
+    while (pos := tail.rfind(b"\xff", 0, pos)) >= 0:
+        if _frame_header_length(tail, pos) is None:
+            continue
+        crc = 0
+        last = None
+        for at in range(pos, len(tail) - 2):
+            crc = ((crc << 8) & 0xFFFF) ^ _CRC16_TABLE[(crc >> 8) ^ tail[at]]
+            if crc == (tail[at + 1] << 8 | tail[at + 2]) and at > pos + 4:
+                last = at + 3
+        if last is not None:
+            return last
+    return None
 
 
 class FlacCleaner:
@@ -77,6 +142,14 @@ class FlacCleaner:
     def inspect(self, path: Path) -> list[Finding]:
         flac = _read(path)
         findings = audiotags.tag_findings(flac.tags, _WHY)
+        tags_start = min(
+            (t.start for t in flac.tags if t.start >= flac.frames_end), default=flac.size
+        )
+        if flac.frames_end < tags_start:
+            findings.append(
+                Finding("File:TrailingData", f"{tags_start - flac.frames_end} bytes after the last frame",
+                        "hidden bytes a player ignores but a hex editor shows")
+            )  # fmt: skip
         for kind, body in flac.blocks:
             if kind == VORBIS_COMMENT:
                 try:
