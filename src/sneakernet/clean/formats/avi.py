@@ -1,11 +1,12 @@
-"""AVI: INFO lists, stream names, dates and JUNK text blanked in place.
+"""AVI: INFO lists, stream names, dates, JUNK text and stream encoder strings blanked in place.
 
 AVI indexes (idx1, OpenDML indx/ix##) hold absolute or movi-relative file
 offsets, so nothing moves: each identifying chunk (LIST/INFO with ISFT and
 the rest, `strn` stream names, `IDIT`/`ISMP` dates and timecodes, unknown
 chunks) becomes a JUNK chunk of the same size filled with zeros, and existing
-JUNK chunks are zeroed. Stream data and indexes are copied byte for byte;
-bytes after the last RIFF chunk are dropped.
+JUNK chunks are zeroed. Indexes are copied byte for byte, stream data too
+except for encoder strings (see avistreams); bytes after the last RIFF chunk
+are dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import BinaryIO
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats._output import atomic_output, copy_range
 from sneakernet.clean.formats._riff import Chunk, chunks, riff_header
+from sneakernet.clean.formats.avistreams import stream_patches
 from sneakernet.clean.formats.wav import info_items
 
 _WHY = "tags and names can point to people, places, dates and software"
@@ -119,12 +121,23 @@ class AviCleaner:
                 findings.append(
                     Finding(f"AVI:{label}", shorten(what or f"{chunk.size} bytes of text"), _WHY)
                 )
+            _, texts = stream_patches(f, _riffs(f)[0])
+        for codec, text in texts:
+            findings.append(
+                Finding(
+                    f"{codec}:encoder string", shorten(text), "names the encoder and its version"
+                )
+            )
         return findings
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         with open(src, "rb") as f, atomic_output(dst) as out:
             marked, end = _blanks(f)
+            patches, _ = stream_patches(f, _riffs(f)[0])
             copy_range(f, out, 0, end)
+            for offset, replacement in patches:
+                out.seek(offset)
+                out.write(replacement)
             for chunk, _ in marked:
                 out.seek(chunk.offset)
                 out.write(b"JUNK" + struct.pack("<I", chunk.size))

@@ -151,3 +151,47 @@ def sample_user_data(sample: bytes, length_size: int, hevc: bool) -> list[bytes]
         if is_sei(nal, hevc):
             found += user_data_strings(nal, hevc)
     return found
+
+
+_START_CODE = re.compile(b"\x00\x00\x01")
+FILLER_NAL = 12
+
+
+def filler_nal(length: int) -> bytes:
+    """A filler-data NAL unit (type 12) of exactly `length` bytes; decoders discard it."""
+    return bytes([FILLER_NAL]) + b"\xff" * (length - 2) + b"\x80"
+
+
+def annexb_user_data(data: bytes) -> list[tuple[int, int, bytes | None]]:
+    """SEI units holding user data in an Annex B (start-code) H.264 buffer.
+
+    Each is (start, end, cleaned NAL or None when nothing else was in it);
+    `end` excludes trailing zero bytes that belong to the next start code.
+    """
+    found = []
+    starts = [m.end() for m in _START_CODE.finditer(data)]
+    for i, start in enumerate(starts):
+        if start >= len(data) or (data[start] & 0x1F) != 6:
+            continue
+        end = starts[i + 1] - 3 if i + 1 < len(starts) else len(data)
+        while end > start and data[end - 1] == 0:
+            end -= 1
+        nal = data[start:end]
+        cleaned = clean_sei_nal(nal, False)
+        if cleaned is not nal:
+            found.append((start, end, cleaned))
+    return found
+
+
+def same_size_replacement(length: int, cleaned: bytes | None) -> bytes | None:
+    """Bytes to put in place of an SEI unit of `length` bytes without moving anything.
+
+    The remaining SEI (if any) is kept, followed by a start code and a filler
+    unit covering the rest. None when the room is too small for that.
+    """
+    if cleaned is None:
+        return filler_nal(length) if length >= 2 else None
+    rest = length - len(cleaned) - 3
+    if rest < 2:
+        return None
+    return cleaned + b"\x00\x00\x01" + filler_nal(rest)
