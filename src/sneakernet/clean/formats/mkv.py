@@ -408,7 +408,8 @@ def _clean_cues(payload: bytes, clusters: dict[int, _ClusterMap] | None) -> byte
                 if fk == CUE_CLUSTER_POSITION:
                     track.append(uint(fk, mapped.new_offset if mapped else 0, 8))
                 elif fk == CUE_RELATIVE_POSITION:
-                    track.append(uint(fk, mapped.relative(to_uint(fv)) if mapped else 0, 8))
+                    # A position inside a block we shortened cannot be right any more: 0 is safe.
+                    track.append(uint(fk, max(mapped.relative(to_uint(fv)), 0) if mapped else 0, 8))
                 elif fk == CUE_CODEC_STATE:
                     continue
                 else:
