@@ -125,3 +125,17 @@ def test_truncated_mkv_is_refused(dirty_mkv: Path, tmp_path: Path) -> None:
     with pytest.raises(CleanError, match="truncated Matroska"):
         clean_file(cut, tmp_path / "out.mkv", CleanOptions())
     assert not (tmp_path / "out.mkv").exists()
+
+
+def test_webm_vp9_opus_is_cleaned(tmp_path: Path) -> None:
+    src = make_media(
+        tmp_path / "clip.webm", *video_source(), *audio_source(),
+        "-c:v", "libvpx-vp9", "-deadline", "realtime", "-c:a", "libopus",
+        "-metadata", "title=PlantedWebmQx", "-metadata:s:a", "title=PlantedVoiceQx",
+    )  # fmt: skip
+    assert_planted(src, ["PlantedWebmQx", "PlantedVoiceQx"], ("Lavf", "Lavc", "webm"))
+    dst = tmp_path / "clean.webm"
+    assert clean_file(src, dst, CleanOptions()).cleaner == "matroska"
+    assert_nothing_left(dst, ["PlantedWebmQx", "PlantedVoiceQx"])
+    assert dst.read_bytes()[:64].count(b"webm") == 1, "still a WebM document"
+    assert packets(dst) == packets(src)

@@ -112,13 +112,15 @@ def test_mp4_h264_aac_loses_every_planted_field_and_encoder_string(tmp_path: Pat
 
 
 def test_mov_hevc_is_cleaned_and_deterministic(tmp_path: Path) -> None:
+    # A timecode track (tmcd) records a time of day: it must go with its reference.
     src = _dirty_movie(tmp_path / "dirty.mov", "-c:v", "libx265", "-x265-params", "log-level=none",
-                       fmt="mov")  # fmt: skip
-    assert_planted(src, PLANTED_STRINGS, ("x265", "FFMP"))
+                       "-timecode", "13:14:15:01", fmt="mov")  # fmt: skip
+    assert_planted(src, PLANTED_STRINGS, ("x265", "FFMP", "tmcd"))
+    assert "QuickTime:Track" in {f.field for f in inspect_file(src)}
     first = _clean(src, tmp_path, "a.mov")
     second = _clean(src, tmp_path, "b.mov")
     assert first.read_bytes() == second.read_bytes()
-    assert_nothing_left(first, PLANTED_STRINGS, ("x265", "Lavc", "Lavf", "FFMP"))
+    assert_nothing_left(first, PLANTED_STRINGS, ("x265", "Lavc", "Lavf", "FFMP", "tmcd"))
     assert decode_all(first) == decode_all(src)
     src_video = [p for p in packets(src) if p[0] == 0]
     dst_video = [p for p in packets(first) if p[0] == 0]
