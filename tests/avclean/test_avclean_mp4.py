@@ -13,6 +13,7 @@ from avclean_helpers import (
     audio_source,
     decode_all,
     decoded_audio,
+    exiftool_tags,
     make_media,
     metadata_args,
     packets,
@@ -128,18 +129,41 @@ def test_mov_hevc_is_cleaned_and_deterministic(tmp_path: Path) -> None:
     assert sum(a != b for a, b in zip(src_video, dst_video, strict=True)) <= 1
 
 
-def test_m4a_cover_art_and_tags_removed(tmp_path: Path) -> None:
+def _dirty_m4a(tmp_path: Path) -> Path:
     cover = make_media(tmp_path / "cover.png", "-f", "lavfi", "-i", "color=c=red:s=16x16",
                        "-frames:v", "1")  # fmt: skip
     src = make_media(
         tmp_path / "song.m4a",
         *audio_source(), "-i", f"file:{cover}",
         "-map", "0", "-map", "1", "-c:a", "aac", "-c:v", "png", "-disposition:v", "attached_pic",
-        *metadata_args({"title": "PlantedSongQx", "album": "PlantedAlbumQx"}),
+        *metadata_args({"title": "PlantedSongQx", "album": "PlantedAlbumQx", "artist": "PlantedSingerQx",
+                        "track": "5", "comment": "PlantedNoteQx"}),
     )  # fmt: skip
-    assert_planted(src, ["PlantedSongQx", "PlantedAlbumQx"], ("covr",))
+    return src
+
+
+def test_m4a_cover_art_and_tags_removed(tmp_path: Path) -> None:
+    src = _dirty_m4a(tmp_path)
+    assert_planted(
+        src, ["PlantedSongQx", "PlantedAlbumQx", "PlantedSingerQx", "PlantedNoteQx"], ("covr",)
+    )
     dst = _clean(src, tmp_path, "clean.m4a")
-    assert_nothing_left(dst, ["PlantedSongQx", "PlantedAlbumQx", "covr"])
+    assert_nothing_left(
+        dst, ["PlantedSongQx", "PlantedAlbumQx", "PlantedSingerQx", "PlantedNoteQx", "covr"]
+    )
+    assert decoded_audio(dst) == decoded_audio(src)
+
+
+def test_m4a_keep_music_tags(tmp_path: Path) -> None:
+    src = _dirty_m4a(tmp_path)
+    dst = _clean(src, tmp_path, "kept.m4a", keep_music_tags=True)
+    shown = exiftool_tags(dst)
+    for kept in ("PlantedSongQx", "PlantedAlbumQx", "PlantedSingerQx", "Track Number"):
+        assert kept in shown
+    assert_nothing_left(dst, ["PlantedNoteQx", "covr"])
+    assert sorted(f.field for f in inspect_file(dst)) == [
+        "QuickTime:trkn", "QuickTime:©ART", "QuickTime:©alb", "QuickTime:©nam",
+    ]  # fmt: skip
     assert decoded_audio(dst) == decoded_audio(src)
 
 

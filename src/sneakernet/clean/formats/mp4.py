@@ -105,6 +105,11 @@ class Mp4Cleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         with open(src, "rb") as f:
             movie = _Movie.read(f, src)
+            music = movie.moov.extra.get("music")
+            audio_only = all(t.handler == b"soun" for t in movie.tracks)
+            if options.keep_music_tags and music and audio_only:
+                assert movie.moov.children is not None
+                movie.moov.children.append(music_udta(music))
             with atomic_output(dst) as out:
                 movie.write(f, out)
 
@@ -276,13 +281,52 @@ def _name(kind: bytes) -> str:
     return kind.decode("latin-1")
 
 
+# iTunes-style items a music player shows: title, artist, album, track number.
+MUSIC_ITEMS = (b"\xa9nam", b"\xa9ART", b"\xa9alb", b"trkn")
+
+
+def _music_items(box: Box) -> dict[bytes, bytes]:
+    """The four music items (their 'data' payloads) in a udta or meta box."""
+    found: dict[bytes, bytes] = {}
+    payload = box.payload()
+    if box.type == b"udta":
+        for kind, start, end in _safe_headers(payload, 0):
+            if kind == b"meta":
+                found |= _music_items(Box(kind, payload[start:end]))
+    elif box.type == b"meta":
+        offset = 0 if payload[4:8] == b"hdlr" else 4
+        for kind, start, end in _safe_headers(payload, offset):
+            if kind != b"ilst":
+                continue
+            ilst = payload[start:end]
+            for item, i_start, i_end in _safe_headers(ilst, 0):
+                if item not in MUSIC_ITEMS:
+                    continue
+                for sub, d_start, d_end in _safe_headers(ilst[i_start:i_end], 0):
+                    if sub == b"data":
+                        found.setdefault(item, ilst[i_start + d_start : i_start + d_end])
+    return found
+
+
+def music_udta(items: dict[bytes, bytes]) -> Box:
+    """udta/meta/ilst holding only the given music items, as iTunes writes it."""
+    handler = Box(b"hdlr", bytes(8) + b"mdir" + b"appl" + bytes(8) + b"\x00")
+    ilst = Box(
+        b"ilst", b"", [Box(k, b"", [Box(b"data", items[k])]) for k in MUSIC_ITEMS if k in items]
+    )
+    return Box(b"udta", b"", [Box(b"meta", bytes(4), [handler, ilst])])
+
+
 def _clean_moov(moov: Box, findings: list[Finding], file_size: int) -> list[_Track]:
     assert moov.children is not None
     kept: list[Box] = []
     dropped_ids: set[int] = set()
+    music: dict[bytes, bytes] = {}
     for child in moov.children:
         if child.type in _METADATA_BOXES:
             findings += _metadata_findings(child, "QuickTime")
+            if child.type in (b"udta", b"meta"):
+                music |= _music_items(child)
             continue
         if child.type == b"trak":
             handler = _handler_type(child)
@@ -295,6 +339,7 @@ def _clean_moov(moov: Box, findings: list[Finding], file_size: int) -> list[_Tra
                 continue
         kept.append(child)
     moov.children = kept
+    moov.extra["music"] = music
     tracks = []
     for child in moov.children:
         _clean_tree(child, findings)
