@@ -61,9 +61,14 @@ def strip_fill(frame: bytes) -> bytes | None:
 
 def is_aac_esds(entry_payload: bytes) -> bool:
     """True when an 'mp4a' sample entry's esds declares AAC (object type 0x40/0x66-0x68)."""
+    return esds_object_type(entry_payload) in (0x40, 0x66, 0x67, 0x68)
+
+
+def esds_object_type(entry_payload: bytes) -> int | None:
+    """The objectTypeIndication in an 'mp4a' sample entry's esds (0x6B: MP3)."""
     at = entry_payload.find(b"esds")
     if at < 0:
-        return False
+        return None
     data = entry_payload[at + 8 :]  # skip type, version and flags
     pos = 0
 
@@ -80,7 +85,7 @@ def is_aac_esds(entry_payload: bytes) -> bool:
     try:
         tag, pos = descriptor(pos)
         if tag != 0x03:
-            return False
+            return None
         flags = data[pos + 2]
         pos += 3
         if flags & 0x80:
@@ -90,6 +95,6 @@ def is_aac_esds(entry_payload: bytes) -> bool:
         if flags & 0x20:
             pos += 2
         tag, pos = descriptor(pos)
-        return tag == 0x04 and data[pos] in (0x40, 0x66, 0x67, 0x68)
+        return data[pos] if tag == 0x04 else None
     except IndexError:
-        return False
+        return None

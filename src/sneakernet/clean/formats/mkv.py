@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import aacfill, h264sei
+from sneakernet.clean.formats import aacfill, h264sei, mp3
 from sneakernet.clean.formats._ebml import (
     CRC32,
     VOID,
@@ -90,6 +90,9 @@ class _Segment:
     top: list[_Child]
     filters: dict[int, Callable[[bytes], bytes | None]] = field(default_factory=dict)
     texts: dict[int, Callable[[bytes], list[bytes]]] = field(default_factory=dict)
+    mp3_tracks: set[int] = field(default_factory=set)
+    # cluster offset -> block ordinal -> zero ranges in its frame (MP3 ancillary bytes)
+    zeros: dict[int, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
 
 
 class MkvCleaner:
@@ -116,6 +119,15 @@ class MkvCleaner:
             first_cluster = next((c for c in segment.top if c.id == CLUSTER), None)
             if first_cluster is not None and segment.texts:
                 _block_findings(_read(f, first_cluster), segment, findings)
+            hidden = _mp3_ancillary(f, segment)
+            if hidden:
+                findings.append(
+                    Finding(
+                        "MPEG:AncillaryData",
+                        shorten(hidden),
+                        "encoders hide their name and version here",
+                    )
+                )
         return findings
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
@@ -195,6 +207,9 @@ def _track_filters(payload: bytes, segment: _Segment) -> None:
             length, hevc = (private[4] & 3) + 1, False
         elif codec == "V_MPEGH/ISO/HEVC" and len(private) > 21:
             length, hevc = (private[21] & 3) + 1, True
+        elif codec == "A_MPEG/L3":
+            segment.mp3_tracks.add(number)
+            continue
         elif codec.startswith("A_AAC"):
             segment.filters[number] = aacfill.strip_fill
             segment.texts[number] = lambda frame: [t for t in [aacfill.fill_text(frame)] if t]
@@ -323,32 +338,64 @@ def _frame_of(block: bytes) -> tuple[int, int] | None:
     return track, flags_at + 1
 
 
-def _clean_block(block: bytes, segment: _Segment) -> bytes | None:
+def _clean_block(
+    block: bytes, segment: _Segment, zeros: list[tuple[int, int]] | None
+) -> bytes | None:
     found = _frame_of(block) if block else None
-    if found is None or found[0] not in segment.filters:
+    if found is None:
         return None
     track, start = found
+    if zeros:
+        frame = bytearray(block[start:])
+        for at, length in zeros:
+            frame[at : at + length] = bytes(length)
+        block = block[:start] + bytes(frame)
+    if track not in segment.filters:
+        return block if zeros else None
     cleaned = segment.filters[track](block[start:])
-    return None if cleaned is None else block[:start] + cleaned
+    if cleaned is None:
+        return block if zeros else None
+    return block[:start] + cleaned
 
 
-def _clean_cluster(payload: bytes, segment: _Segment) -> tuple[bytes, list[tuple[int, int]]] | None:
+def _blocks(parts: list[tuple[int, bytes]]):
+    """(child index, block payload) of every SimpleBlock and grouped Block, in order."""
+    for index, (i, p) in enumerate(parts):
+        if i == SIMPLE_BLOCK:
+            yield index, p
+        elif i == BLOCK_GROUP:
+            for k, v in _children(p):
+                if k == BLOCK:
+                    yield index, v
+
+
+def _clean_cluster(
+    payload: bytes, segment: _Segment, zeros: dict[int, list[tuple[int, int]]]
+) -> tuple[bytes, list[tuple[int, int]]] | None:
     """The cluster payload with cleaned blocks, and where it shrank; None when unchanged."""
     parts = _children(payload)
     out: list[bytes] = []
     shifts: list[tuple[int, int]] = []
     old_pos = 0
     changed = False
+    ordinal = 0
     for i, p in parts:
         original = element(i, p)
         new = original
         if i == SIMPLE_BLOCK:
-            cleaned = _clean_block(p, segment)
+            cleaned = _clean_block(p, segment, zeros.get(ordinal))
+            ordinal += 1
             if cleaned is not None:
                 new = element(i, cleaned)
         elif i == BLOCK_GROUP:
             group = _children(p)
-            inner = [(k, _clean_block(v, segment) if k == BLOCK else None) for k, v in group]
+            inner = []
+            for k, v in group:
+                if k == BLOCK:
+                    inner.append((k, _clean_block(v, segment, zeros.get(ordinal))))
+                    ordinal += 1
+                else:
+                    inner.append((k, None))
             if any(c is not None for _, c in inner):
                 new = element(i, b"".join(
                     element(k, c if c is not None else v) for (k, c), (_, v) in zip(inner, group, strict=True)
@@ -364,23 +411,49 @@ def _clean_cluster(payload: bytes, segment: _Segment) -> tuple[bytes, list[tuple
     return master_body(out, _has_crc(parts)), shifts
 
 
+def _mp3_ancillary(f: BinaryIO, segment: _Segment) -> bytes | None:
+    """Fill segment.zeros with the MP3 tracks' ancillary bytes; return text found there."""
+    if not segment.mp3_tracks:
+        return None
+    hidden = None
+    for track in segment.mp3_tracks:
+        frames: list[tuple[int, int, bytes]] = []  # (cluster offset, block ordinal, frame)
+        for child in segment.top:
+            if child.id != CLUSTER:
+                continue
+            for ordinal, (_, block) in enumerate(_blocks(_children(_read(f, child)))):
+                found = _frame_of(block) if block else None
+                if found and found[0] == track:
+                    frames.append((child.offset, ordinal, block[found[1] :]))
+        stream = b"".join(frame for _, _, frame in frames)
+        hidden = hidden or mp3.ancillary_text(stream)
+        starts = [0]
+        for _, _, frame in frames:
+            starts.append(starts[-1] + len(frame))
+        index = 0
+        for start, length in mp3.ancillary_ranges(stream):
+            end = start + length
+            while start < end:
+                while starts[index + 1] <= start:
+                    index += 1
+                stop = min(end, starts[index + 1])
+                cluster, ordinal, _ = frames[index]
+                ranges = segment.zeros.setdefault(cluster, {}).setdefault(ordinal, [])
+                ranges.append((start - starts[index], stop - start))
+                start = stop
+    return hidden
+
+
 def _block_findings(payload: bytes, segment: _Segment, findings: list[Finding]) -> None:
     """Encoder strings in one cluster's frames (encoders write them into the first)."""
-    for i, p in _children(payload):
-        if i == SIMPLE_BLOCK:
-            blocks = [p]
-        elif i == BLOCK_GROUP:
-            blocks = [v for k, v in _children(p) if k == BLOCK]
-        else:
-            continue
-        for block in blocks:
-            found = _frame_of(block) if block else None
-            if found and found[0] in segment.texts:
-                for text in segment.texts[found[0]](block[found[1] :]):
-                    findings.append(
-                        Finding("Matroska:encoder string in stream", shorten(text),
-                                "names the encoder, its version and settings")
-                    )  # fmt: skip
+    for _, block in _blocks(_children(payload)):
+        found = _frame_of(block) if block else None
+        if found and found[0] in segment.texts:
+            for text in segment.texts[found[0]](block[found[1] :]):
+                findings.append(
+                    Finding("Matroska:encoder string in stream", shorten(text),
+                            "names the encoder, its version and settings")
+                )  # fmt: skip
 
 
 # --- cues and seek head -------------------------------------------------------------------
@@ -432,6 +505,7 @@ def _seek_head(positions: dict[int, int]) -> bytes:
 
 
 def _write(f: BinaryIO, out: BinaryIO, segment: _Segment) -> None:
+    _mp3_ancillary(f, segment)
     out.write(segment.ebml_header)
     segment_at = out.tell()
     out.write(encode_id(SEGMENT) + encode_size(0, 8))
@@ -504,7 +578,8 @@ def _copy_cluster(
     payload = f.read(child.size)
     if len(payload) != child.size:
         raise CleanError("truncated Matroska file: a cluster runs past the end")
-    cleaned = _clean_cluster(payload, segment) if segment.filters else None
+    zeros = segment.zeros.get(child.offset, {})
+    cleaned = _clean_cluster(payload, segment, zeros) if segment.filters or zeros else None
     if cleaned is None:
         out.write(encode_id(CLUSTER) + encode_size(len(payload)) + payload)
         return _ClusterMap(here, [])

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import aacfill, h264sei
+from sneakernet.clean.formats import aacfill, h264sei, mp3
 from sneakernet.clean.formats._boxes import (
     VISUAL_ENTRY_FIXED,
     Box,
@@ -77,6 +77,7 @@ class _Track:
     sizes: array
     filters: dict[int, SampleFilter]  # sample description index -> what to cut from samples
     sizes_changed: bool = False
+    mp3: bool = False  # MPEG audio whose ancillary bytes may name the encoder
 
 
 class Mp4Cleaner:
@@ -100,6 +101,15 @@ class Mp4Cleaner:
             findings = list(movie.findings)
             for track in movie.tracks:
                 findings += _sample_findings(f, track)
+                hidden = _mp3_ancillary(f, track)[1] if track.mp3 else None
+                if hidden:
+                    findings.append(
+                        Finding(
+                            "MPEG:AncillaryData",
+                            shorten(hidden),
+                            "encoders hide their name and version here",
+                        )
+                    )
         return findings
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
@@ -209,6 +219,9 @@ class _Movie:
         mdat_at = out.tell()
         out.write(struct.pack(">I4sQ", 1, b"mdat", 0) if large else struct.pack(">I4s", 0, b"mdat"))
         new_offsets: list[list[int]] = [[0] * len(t.chunk_offsets) for t in self.tracks]
+        zeroed = {
+            t: _mp3_ancillary(f, track)[0] for t, track in enumerate(self.tracks) if track.mp3
+        }
         for offset, t, i in chunks:
             track = self.tracks[t]
             first, count, desc = track.chunk_samples[i]
@@ -218,6 +231,8 @@ class _Movie:
             if len(data) != length:
                 raise CleanError(f"truncated MP4: samples at byte {offset} run past the end")
             new_offsets[t][i] = out.tell()
+            if t in zeroed:
+                data = _zero_ranges(data, zeroed[t], track.sizes, first, count)
             sample_filter = track.filters.get(desc)
             if sample_filter is not None:
                 data = _strip_chunk(data, track, first, count, sample_filter)
@@ -232,6 +247,50 @@ class _Movie:
         for track, offsets in zip(self.tracks, new_offsets, strict=True):
             _write_tables(track, offsets)
         out.write(self.moov.to_bytes())
+
+
+def _track_stream(f: BinaryIO, track: _Track) -> bytes:
+    """All samples of a track, in order (chunks hold consecutive samples)."""
+    parts = []
+    for i, (first, count, _) in enumerate(track.chunk_samples):
+        f.seek(track.chunk_offsets[i])
+        parts.append(f.read(sum(track.sizes[first : first + count])))
+    return b"".join(parts)
+
+
+def _mp3_ancillary(
+    f: BinaryIO, track: _Track
+) -> tuple[dict[int, list[tuple[int, int]]], bytes | None]:
+    """Ancillary byte ranges per sample index, and the text found in them."""
+    stream = _track_stream(f, track)
+    starts = [0]
+    for size in track.sizes:
+        starts.append(starts[-1] + size)
+    per_sample: dict[int, list[tuple[int, int]]] = {}
+    sample = 0
+    for start, length in mp3.ancillary_ranges(stream):
+        end = start + length
+        while start < end:
+            while starts[sample + 1] <= start:
+                sample += 1
+            stop = min(end, starts[sample + 1])
+            per_sample.setdefault(sample, []).append((start - starts[sample], stop - start))
+            start = stop
+    return per_sample, mp3.ancillary_text(stream)
+
+
+def _zero_ranges(
+    data: bytes, ranges: dict[int, list[tuple[int, int]]], sizes: array, first: int, count: int
+) -> bytes:
+    if not any(s in ranges for s in range(first, first + count)):
+        return data
+    buffer = bytearray(data)
+    pos = 0
+    for s in range(first, first + count):
+        for start, length in ranges.get(s, ()):
+            buffer[pos + start : pos + start + length] = bytes(length)
+        pos += sizes[s]
+    return bytes(buffer)
 
 
 def _strip_chunk(
@@ -575,9 +634,16 @@ def _read_track(trak: Box, file_size: int) -> _Track:
     for (first, count, _), offset in zip(chunk_samples, offsets, strict=True):
         if offset + sum(sizes[first : first + count]) > file_size:
             raise CleanError("truncated MP4: sample data runs past the end of the file")
-    return _Track(
+    track = _Track(
         trak, _handler_type(trak) or b"", offsets, chunk_samples, sizes, _sample_filters(stbl)
     )
+    stsd = stbl.child(b"stsd")
+    track.mp3 = any(
+        e.type == b".mp3"
+        or (e.type == b"mp4a" and aacfill.esds_object_type(e.prefix) in (0x69, 0x6B))
+        for e in (stsd.children if stsd else None) or ()
+    )
+    return track
 
 
 def _count(box: Box) -> int:

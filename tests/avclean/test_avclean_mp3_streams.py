@@ -1,0 +1,34 @@
+"""MP3 audio inside MP4 and Matroska: LAME's name in ancillary bytes is zeroed there too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from avclean_helpers import (
+    assert_nothing_left,
+    assert_planted,
+    audio_source,
+    decoded_audio,
+    make_media,
+    packets,
+    video_source,
+)
+
+from sneakernet.clean import CleanOptions, clean_file, inspect_file
+
+
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.mkv"])
+def test_mp3_track_ancillary_bytes_zeroed(tmp_path: Path, name: str) -> None:
+    src = make_media(tmp_path / name, *video_source(), *audio_source(),
+                     "-c:v", "libx264", "-c:a", "libmp3lame", "-ac", "2")  # fmt: skip
+    assert_planted(src, [], ("LAME",))
+    assert "MPEG:AncillaryData" in {f.field for f in inspect_file(src)}
+    dst = tmp_path / f"clean-{name}"
+    clean_file(src, dst, CleanOptions())
+    assert_nothing_left(dst, [], ("LAME", "Lavc", "Lavf", "x264"))
+    assert inspect_file(dst) == []
+    audio_src = [p for p in packets(src) if p[0] == 1]
+    audio_dst = [p for p in packets(dst) if p[0] == 1]
+    assert [len(p) for _, p in audio_dst] == [len(p) for _, p in audio_src]
+    assert decoded_audio(dst) == decoded_audio(src)
