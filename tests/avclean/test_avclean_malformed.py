@@ -60,7 +60,7 @@ def _check(name: str, data: bytes, options: CleanOptions) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_damaged_files_are_refused_cleanly(name: str, data: st.DataObject) -> None:
     original = _corpus()[name]

@@ -104,32 +104,11 @@ def stream_patches(
                             ("H264", t) for t in h264sei.user_data_strings(data[start:end], False)
                         ]
         elif _is_mp3(stream):
-            audio = bytearray(b"".join(_read(f, o, s) for o, s in stream.pieces))
-            hidden = mp3.ancillary_text(bytes(audio))
+            pieces = [_read(f, o, s) for o, s in stream.pieces]
+            ranges, hidden = mp3.ancillary_by_piece(pieces)
             if hidden:
                 texts.append(("MPEG", hidden))
-            patches += _map_ranges(mp3.ancillary_ranges(audio), stream.pieces, audio)
+            for index, piece_ranges in ranges.items():
+                offset = stream.pieces[index][0]
+                patches += [(offset + start, bytes(length)) for start, length in piece_ranges]
     return patches, texts
-
-
-def _map_ranges(ranges, pieces, audio: bytearray) -> list[tuple[int, bytes]]:
-    """Zero patches in file offsets for ranges given in the concatenated stream."""
-    patches = []
-    starts = []
-    total = 0
-    for _, size in pieces:
-        starts.append(total)
-        total += size
-    index = 0
-    for start, length in ranges:
-        if not any(audio[start : start + length]):
-            continue
-        position, end = start, start + length
-        while position < end:
-            while index + 1 < len(starts) and starts[index + 1] <= position:
-                index += 1
-            offset, size = pieces[index]
-            step = min(end, starts[index] + size) - position
-            patches.append((offset + position - starts[index], bytes(step)))
-            position += step
-    return patches

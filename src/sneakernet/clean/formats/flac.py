@@ -94,7 +94,7 @@ for _n in range(256):
 
 def _frame_header_length(data: bytes, pos: int) -> int | None:
     """Length of a frame header at pos whose CRC-8 checks out, else None."""
-    if data[pos] != 0xFF or data[pos + 1] not in (0xF8, 0xF9) or pos + 6 > len(data):
+    if pos + 6 > len(data) or data[pos] != 0xFF or data[pos + 1] not in (0xF8, 0xF9):
         return None
     block_code, rate_code = data[pos + 2] >> 4, data[pos + 2] & 0x0F
     if block_code == 0 or rate_code == 0x0F:

@@ -121,13 +121,7 @@ class MkvCleaner:
                 _block_findings(_read(f, first_cluster), segment, findings)
             hidden = _mp3_ancillary(f, segment)
             if hidden:
-                findings.append(
-                    Finding(
-                        "MPEG:AncillaryData",
-                        shorten(hidden),
-                        "encoders hide their name and version here",
-                    )
-                )
+                findings.append(mp3.ancillary_finding(hidden))
         return findings
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
@@ -425,22 +419,11 @@ def _mp3_ancillary(f: BinaryIO, segment: _Segment) -> bytes | None:
                 found = _frame_of(block) if block else None
                 if found and found[0] == track:
                     frames.append((child.offset, ordinal, block[found[1] :]))
-        stream = b"".join(frame for _, _, frame in frames)
-        hidden = hidden or mp3.ancillary_text(stream)
-        starts = [0]
-        for _, _, frame in frames:
-            starts.append(starts[-1] + len(frame))
-        index = 0
-        for start, length in mp3.ancillary_ranges(stream):
-            end = start + length
-            while start < end:
-                while starts[index + 1] <= start:
-                    index += 1
-                stop = min(end, starts[index + 1])
-                cluster, ordinal, _ = frames[index]
-                ranges = segment.zeros.setdefault(cluster, {}).setdefault(ordinal, [])
-                ranges.append((start - starts[index], stop - start))
-                start = stop
+        ranges, text = mp3.ancillary_by_piece([frame for _, _, frame in frames])
+        hidden = hidden or text
+        for index, piece_ranges in ranges.items():
+            cluster, ordinal, _ = frames[index]
+            segment.zeros.setdefault(cluster, {})[ordinal] = piece_ranges
     return hidden
 
 

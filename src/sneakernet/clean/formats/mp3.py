@@ -162,13 +162,7 @@ class Mp3Cleaner:
         with open(path, "rb") as f:
             hidden = ancillary_text(bytes(_audio(f, layout)))
         if hidden:
-            findings.append(
-                Finding(
-                    "MPEG:AncillaryData",
-                    shorten(hidden),
-                    "encoders hide their name and version here",
-                )
-            )
+            findings.append(ancillary_finding(hidden))
         if layout.audio_end < layout.tags_start:
             findings.append(
                 Finding("File:TrailingData", f"{layout.tags_start - layout.audio_end} bytes after the last frame",
@@ -315,3 +309,34 @@ def ancillary_text(stream: bytes) -> bytes | None:
     pieces = b"".join(stream[s : s + n] for s, n in ancillary_ranges(stream))
     found = re.findall(rb"[\x20-\x7e]{6,}", pieces)
     return found[0] if found else None
+
+
+def ancillary_by_piece(
+    pieces: list[bytes],
+) -> tuple[dict[int, list[tuple[int, int]]], bytes | None]:
+    """Ancillary ranges of an MP3 stream split into pieces (samples, blocks, chunks).
+
+    Returns {piece index: [(offset in piece, length)]} for ranges that hold
+    something other than zeros, and the readable text found there.
+    """
+    stream = b"".join(pieces)
+    starts = [0]
+    for piece in pieces:
+        starts.append(starts[-1] + len(piece))
+    found: dict[int, list[tuple[int, int]]] = {}
+    index = 0
+    for start, length in ancillary_ranges(stream):
+        if not any(stream[start : start + length]):
+            continue
+        end = start + length
+        while start < end:
+            while starts[index + 1] <= start:
+                index += 1
+            stop = min(end, starts[index + 1])
+            found.setdefault(index, []).append((start - starts[index], stop - start))
+            start = stop
+    return found, ancillary_text(stream)
+
+
+def ancillary_finding(text: bytes) -> Finding:
+    return Finding("MPEG:AncillaryData", shorten(text), "encoders hide their name and version here")

@@ -103,13 +103,7 @@ class Mp4Cleaner:
                 findings += _sample_findings(f, track)
                 hidden = _mp3_ancillary(f, track)[1] if track.mp3 else None
                 if hidden:
-                    findings.append(
-                        Finding(
-                            "MPEG:AncillaryData",
-                            shorten(hidden),
-                            "encoders hide their name and version here",
-                        )
-                    )
+                    findings.append(mp3.ancillary_finding(hidden))
         return findings
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
@@ -263,20 +257,12 @@ def _mp3_ancillary(
 ) -> tuple[dict[int, list[tuple[int, int]]], bytes | None]:
     """Ancillary byte ranges per sample index, and the text found in them."""
     stream = _track_stream(f, track)
-    starts = [0]
+    samples = []
+    pos = 0
     for size in track.sizes:
-        starts.append(starts[-1] + size)
-    per_sample: dict[int, list[tuple[int, int]]] = {}
-    sample = 0
-    for start, length in mp3.ancillary_ranges(stream):
-        end = start + length
-        while start < end:
-            while starts[sample + 1] <= start:
-                sample += 1
-            stop = min(end, starts[sample + 1])
-            per_sample.setdefault(sample, []).append((start - starts[sample], stop - start))
-            start = stop
-    return per_sample, mp3.ancillary_text(stream)
+        samples.append(stream[pos : pos + size])
+        pos += size
+    return mp3.ancillary_by_piece(samples)
 
 
 def _zero_ranges(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import struct
 
+from sneakernet.clean.base import CleanError
+
 # Field names a music player shows; `--keep-music-tags` keeps only these.
 MUSIC_KEYS = ("TITLE", "ARTIST", "ALBUM", "TRACKNUMBER")
 
 
-class CommentError(ValueError):
+class CommentError(CleanError):
     """The comment block's lengths run past its end."""
 
 
@@ -25,12 +27,12 @@ def parse(data: bytes) -> tuple[str, list[tuple[str, str]]]:
             (length,) = struct.unpack_from("<I", data, pos)
             raw = data[pos + 4 : pos + 4 + length]
             if len(raw) != length:
-                raise CommentError("comment runs past the end of its block")
+                raise CommentError("corrupt comment block: a comment runs past its end")
             pos += 4 + length
             key, _, value = raw.decode("utf-8", "replace").partition("=")
             comments.append((key.upper(), value))
     except struct.error:
-        raise CommentError("comment block cut short") from None
+        raise CommentError("corrupt comment block: it is cut short") from None
     return vendor, comments
 
 
