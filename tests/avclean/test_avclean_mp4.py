@@ -6,6 +6,7 @@ import hashlib
 import struct
 from pathlib import Path
 
+import av
 import pytest
 from avclean_helpers import (
     assert_nothing_left,
@@ -208,3 +209,19 @@ def test_cli_cleans_a_movie_named_like_an_option(tmp_path: Path) -> None:
     result = run_cli("clean", "-o", out, "--", src)
     assert result.code == 0, result.stderr
     assert_nothing_left(out / src.name, PLANTED_STRINGS)
+
+
+def test_mp4_chapter_titles_blanked_marks_kept(tmp_path: Path) -> None:
+    chapters = tmp_path / "chapters.txt"
+    chapters.write_text(
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=PlantedChapterQx\n"
+        "[CHAPTER]\nTIMEBASE=1/1000\nSTART=500\nEND=1000\ntitle=PlantedSecondQx\n"
+    )
+    src = make_media(tmp_path / "chapters.mp4", *video_source(), "-i", f"file:{chapters}",
+                     "-map", "0", "-map_chapters", "1", "-c:v", "libx264")  # fmt: skip
+    assert_planted(src, ["PlantedChapterQx", "PlantedSecondQx"])
+    assert "QuickTime:ChapterTitle" in {f.field for f in inspect_file(src)}
+    dst = _clean(src, tmp_path)
+    assert_nothing_left(dst, ["PlantedChapterQx", "PlantedSecondQx"])
+    with av.open(str(dst)) as container:
+        assert [c["start"] for c in container.chapters()] == [0, 500]

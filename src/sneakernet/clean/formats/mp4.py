@@ -50,21 +50,37 @@ _WHY_META = "container metadata can name people, devices, places and software"
 class SampleFilter:
     """Cuts identifying bytes out of one codec's samples, leaving the rest as is."""
 
-    label: str  # "H264", "HEVC" or "AAC"
+    field: str  # finding name, e.g. "H264:encoder string"
     strip: Callable[[bytes], bytes | None]  # cleaned sample, or None when unchanged
     texts: Callable[[bytes], list[bytes]]  # what an inspector would read
+    why: str = "names the encoder, its version and settings"
 
 
 def _nal_filter(length_size: int, hevc: bool) -> SampleFilter:
     return SampleFilter(
-        "HEVC" if hevc else "H264",
+        "HEVC:encoder string" if hevc else "H264:encoder string",
         lambda sample: h264sei.strip_sample(sample, length_size, hevc),
         lambda sample: h264sei.sample_user_data(sample, length_size, hevc),
     )
 
 
+def _chapter_title(sample: bytes) -> bytes:
+    length = int.from_bytes(sample[:2], "big")
+    return sample[2 : 2 + length]
+
+
+# Chapter tracks keep their timing (chapter marks) but every title becomes empty.
+_CHAPTER_FILTER = SampleFilter(
+    "QuickTime:ChapterTitle",
+    lambda sample: b"\x00\x00" if sample != b"\x00\x00" else None,
+    lambda sample: [t for t in [_chapter_title(sample)] if t],
+    "chapter titles are free text that can name anyone",
+)
+
 _AAC_FILTER = SampleFilter(
-    "AAC", aacfill.strip_fill, lambda sample: [t for t in [aacfill.fill_text(sample)] if t]
+    "AAC:encoder string",
+    aacfill.strip_fill,
+    lambda sample: [t for t in [aacfill.fill_text(sample)] if t],
 )
 
 
@@ -385,12 +401,18 @@ def _clean_moov(moov: Box, findings: list[Finding], file_size: int) -> list[_Tra
         kept.append(child)
     moov.children = kept
     moov.extra["music"] = music
+    chapters = _chapter_track_ids(kept)
     tracks = []
     for child in moov.children:
         _clean_tree(child, findings)
         if child.type == b"trak":
             _drop_references(child, dropped_ids)
-            tracks.append(_read_track(child, file_size))
+            track = _read_track(child, file_size)
+            if _track_id(child) in chapters:
+                track.filters = dict.fromkeys(
+                    range(1, 1 + _description_count(child)), _CHAPTER_FILTER
+                )
+            tracks.append(track)
     if not tracks:
         raise CleanError("MP4 has no audio, video or subtitle track to keep")
     return tracks
@@ -556,6 +578,25 @@ def _track_id(trak: Box) -> int:
     return int.from_bytes(tkhd.prefix[at : at + 4], "big")
 
 
+def _chapter_track_ids(boxes: list[Box]) -> set[int]:
+    """Tracks other tracks name as their chapter list (QuickTime 'chap' references)."""
+    ids: set[int] = set()
+    for trak in boxes:
+        tref = trak.child(b"tref") if trak.type == b"trak" else None
+        for ref in (tref.children if tref else None) or ():
+            if ref.type == b"chap":
+                ids |= {
+                    int.from_bytes(ref.prefix[i : i + 4], "big")
+                    for i in range(0, len(ref.prefix) - 3, 4)
+                }
+    return ids
+
+
+def _description_count(trak: Box) -> int:
+    stsd = trak.find(b"mdia", b"minf", b"stbl", b"stsd")
+    return len(stsd.children or ()) if stsd else 0
+
+
 def _drop_references(trak: Box, dropped: set[int]) -> None:
     tref = trak.child(b"tref")
     if tref is None or not dropped or tref.children is None:
@@ -681,8 +722,7 @@ def _sample_findings(f: BinaryIO, track: _Track, samples: int = 3) -> list[Findi
             pos += track.sizes[s]
             for text in sample_filter.texts(sample):
                 findings.append(
-                    Finding(f"{sample_filter.label}:encoder string", shorten(text),
-                            "names the encoder, its version and settings")
+                    Finding(sample_filter.field, shorten(text), sample_filter.why)
                 )  # fmt: skip
     return findings
 
