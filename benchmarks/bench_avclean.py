@@ -124,16 +124,21 @@ def _survival(workdir: Path) -> list[Result]:
     sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "avclean")]
     import avclean_corpus
 
+    # The peers refuse files with bytes after the container's end (exiftool:
+    # "possible garbage at end of file"), so they get a corpus without them;
+    # ours cleans both.
+    with_trailer = workdir / "corpus" / "with-trailer"
+    avclean_corpus.build(with_trailer, trailer=True)
     dirty = workdir / "corpus" / "dirty"
-    samples = avclean_corpus.build(dirty)
+    samples = avclean_corpus.build(dirty, trailer=False)
     markers = avclean_corpus.ENCODER_MARKERS
     outputs: dict[str, tuple[float, dict[str, Path]]] = {}
-
-    ours_dir = workdir / "corpus" / "ours"
-    ours = _timed(
-        [sys.executable, "-m", "sneakernet", "clean", "-o", str(ours_dir), "--", str(dirty)]
-    )
-    outputs["ours"] = (ours, {s.name: ours_dir / s.name for s in samples})
+    for tool, source in (("ours", dirty), ("ours, appended data", with_trailer)):
+        out_dir = workdir / "corpus" / tool.replace(", ", "-").replace(" ", "-")
+        seconds = _timed(
+            [sys.executable, "-m", "sneakernet", "clean", "-o", str(out_dir), "--", str(source)]
+        )
+        outputs[tool] = (seconds, {s.name: out_dir / s.name for s in samples})
 
     mat2_dir = workdir / "corpus" / "mat2"
     shutil.copytree(dirty, mat2_dir)
@@ -160,26 +165,30 @@ def _survival(workdir: Path) -> list[Result]:
     outputs["exiftool -all="] = (exif, {s.name: exif_dir / s.name for s in samples})
 
     results: list[Result] = []
-    total = sum(len(s.planted) for s in samples)
     for tool, (seconds, files_out) in outputs.items():
         sums = [0, 0, 0]
         failed = []
+        source = with_trailer if tool == "ours, appended data" else dirty
+        planted = {
+            s.name: s.planted + (["TrailerQz"] if source == with_trailer else []) for s in samples
+        }
+        total = sum(len(p) for p in planted.values())
         for s in samples:
             out = files_out[s.name]
             if not out.exists():  # refused or failed: the dirty file is what remains
                 failed.append(s.name)
-                out = dirty / s.name
-            left = _left(out, s.planted, markers)
+                out = source / s.name
+            left = _left(out, planted[s.name], markers)
             for i in range(3):
                 sums[i] += max(left[i], 0)
             results.append(Result(
                 f"{tool}: {s.name} planted/encoder strings, findings",
                 left[0] + left[1] + max(left[2], 0), "", None, False,
             ))  # fmt: skip
-            print(f"    {tool:<15} {s.name:<11} planted {left[0]}/{len(s.planted)}  "
+            print(f"    {tool:<15} {s.name:<11} planted {left[0]}/{len(planted[s.name])}  "
                   f"encoder {left[1]}  inspect findings {left[2]}", flush=True)  # fmt: skip
         print(f"  {tool} refused or failed: {', '.join(failed) or 'none'}", flush=True)
-        target = 0 if tool == "ours" else None
+        target = 0 if tool.startswith("ours") else None
         results += [
             Result(f"{tool}: planted strings surviving (of {total})", sums[0], "", target, False),
             Result(f"{tool}: encoder strings surviving", sums[1], "", target, False),

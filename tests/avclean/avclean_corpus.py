@@ -45,7 +45,7 @@ VIDEO = ["-f", "lavfi", "-i", "testsrc=size=128x96:rate=10:duration=1"]
 AUDIO = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"]
 
 
-def build(folder: Path) -> list[Sample]:
+def build(folder: Path, trailer: bool = True) -> list[Sample]:
     folder.mkdir(parents=True, exist_ok=True)
     cover = _run(
         folder.parent / "cover.png", "-f", "lavfi", "-i", "color=c=red:s=16x16", "-frames:v", "1"
@@ -157,7 +157,7 @@ def build(folder: Path) -> list[Sample]:
     )
     # Data appended after the container's end (how Red Star-like trailers and
     # hidden payloads ride along).
-    for sample in samples:
+    for sample in samples if trailer else []:
         with open(folder / sample.name, "ab") as f:
             f.write(b"TrailerQz" + struct.pack("<I", 0))
         sample.planted.append("TrailerQz")
