@@ -43,9 +43,13 @@ def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I4s", len(payload) + 8, kind) + payload
 
 
-def _dirty_movie(path: Path, *codec: str, fmt: str = "mp4") -> Path:
+def _dirty_movie(path: Path, *codec: str, fmt: str = "mp4", faststart: bool = False) -> Path:
     # MP4 gets its tags as QuickTime keys (meta/keys/ilst) too, so both layouts are covered.
-    keys = ["-movflags", "+use_metadata_tags"] if fmt == "mp4" else []
+    keys = (
+        ["-movflags", "+use_metadata_tags" + ("+faststart" if faststart else "")]
+        if fmt == "mp4"
+        else []
+    )
     make_media(
         path,
         *video_source(),
@@ -204,11 +208,14 @@ def test_truncated_mdat_raises_clean_error(tmp_path: Path) -> None:
 
 
 def test_cli_cleans_a_movie_named_like_an_option(tmp_path: Path) -> None:
-    src = _dirty_movie(tmp_path / "-rf movie.mp4", "-c:v", "libx264")
+    src = _dirty_movie(tmp_path / "-rf movie.mp4", "-c:v", "libx264", faststart=True)
+    assert src.read_bytes().find(b"moov") < src.read_bytes().find(b"mdat"), "movie header first"
     out = tmp_path / "out"
     result = run_cli("clean", "-o", out, "--", src)
     assert result.code == 0, result.stderr
     assert_nothing_left(out / src.name, PLANTED_STRINGS)
+    reference = _ffmpeg_sei_reference(src, tmp_path / "ref.mp4")
+    assert [p for p in packets(out / src.name) if p[0] == 0] == [p for p in reference if p[0] == 0]
 
 
 def test_mp4_chapter_titles_blanked_marks_kept(tmp_path: Path) -> None:
