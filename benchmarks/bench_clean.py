@@ -119,6 +119,9 @@ def run(workdir: Path) -> list[Result]:
                 f"{tool}: metadata tags left, all formats", sum(fields.values()), "", target, False
             )
         )
+        results.append(
+            Result(f"{tool}: files refused, left dirty", len(refused), "", target, False)
+        )
     results += [
         Result(f"ours: time for {files} files", ours.seconds, "s"),
         Result(f"mat2: time for {files} files", mat2, "s"),

@@ -268,6 +268,8 @@ def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
             CreationDate=pikepdf.String("D:20190304050607"),
         )
     )
+    attached, attached_planted = _jpeg_bytes(folder, "pdf-attachment")
+    pdf.attachments["photo.jpg"] = pikepdf.AttachedFileSpec(pdf, attached, mime_type="image/jpeg")
     buf = io.BytesIO()
     pdf.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     data = buf.getvalue()
@@ -290,7 +292,7 @@ def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
     strings += [planted(s) for s in ("XmpCreator", "XmpTool", "AnnotAuthor", "AnnotId")]
     strings += [planted("PieceInfo1"), planted("PieceInfo2"), planted("AfterEOF"), "20190304050607"]
     strings += [s for s in jpeg_sample.planted if "AfterEOI" not in s and "App15" not in s]
-    return Sample(name, "pdf", strings)
+    return Sample(name, "pdf", strings + attached_planted)
 
 
 def _zip(path: Path, members: list[tuple[str, bytes]], stored_first: bool = False) -> None:
@@ -433,6 +435,27 @@ def _office_package(tag: str, main: bytes, main_type: bytes) -> list[tuple[str, 
     ]
 
 
+def _sharepoint_properties() -> bytes:
+    p = planted
+    return (
+        '<?xml version="1.0"?><p:properties xmlns:p="http://schemas.microsoft.com/office/2006/metadata/properties">'
+        "<documentManagement><SharedWithUsers><UserInfo>"
+        f"<DisplayName>{p('SharePointUser')}</DisplayName><AccountId>{p('SharePointAccount')}</AccountId>"
+        "</UserInfo></SharedWithUsers>"
+        f"<_dlc_DocIdUrl><Url>https://{p('SharePointSite')}.example/doc</Url></_dlc_DocIdUrl>"
+        "</documentManagement></p:properties>"
+    ).encode()
+
+
+def _label_info() -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>'
+        '<clbl:labelList xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata">'
+        f'<clbl:label id="{{1}}" enabled="1" method="Standard" siteId="{{{planted("TenantId")}}}"'
+        ' removed="0"/></clbl:labelList>'
+    ).encode()
+
+
 def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     p = planted
     image, image_planted = _jpeg_bytes(folder, "docx-image")
@@ -455,7 +478,9 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     ).encode()
     settings = (
         f'<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="{W.decode()}">'
-        '<w:rsids><w:rsidRoot w:val="00A1B2C3"/><w:rsid w:val="00D4E5F6"/></w:rsids></w:settings>'
+        '<w:rsids><w:rsidRoot w:val="00A1B2C3"/><w:rsid w:val="00D4E5F6"/></w:rsids>'
+        '<w15:docId xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml"'
+        f' w15:val="{{{p("DocxDocId")}}}"/></w:settings>'
     ).encode()
     people = (
         '<?xml version="1.0" encoding="UTF-8"?><w15:people xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml">'
@@ -481,6 +506,8 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
         ("word/people.xml", people),
         ("word/_rels/document.xml.rels", doc_rels),
         ("word/media/image1.jpeg", image),
+        ("docMetadata/LabelInfo.xml", _label_info()),
+        ("customXml/item1.xml", _sharepoint_properties()),
     ]
     path = folder / name
     _zip(path, members)
@@ -495,7 +522,8 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
         "00D4E5F6",
         "0012AB34",
     ]
-    strings += ["2019-03-04T05:06:07Z"] + image_planted
+    strings += [p("SharePointUser"), p("SharePointAccount"), p("SharePointSite")]
+    strings += [p("DocxDocId"), p("TenantId"), "2019-03-04T05:06:07Z"] + image_planted
     return Sample(name, "office", strings)
 
 
@@ -545,6 +573,12 @@ def make_pptx(folder: Path, name: str = "slides.pptx") -> Sample:
         b'<?xml version="1.0" encoding="UTF-8"?><p:cmLst xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
         b'<p:cm authorId="1" dt="2019-03-04T05:06:07.000" idx="1"><p:pos x="10" y="10"/><p:text>ok</p:text></p:cm></p:cmLst>'
     )
+    revision_info = (
+        '<?xml version="1.0"?><p1510:revInfo'
+        ' xmlns:p1510="http://schemas.microsoft.com/office/powerpoint/2015/10/main"><p1510:revLst>'
+        f'<p1510:client id="{{{p("PptxClientId")}}}" v="2254" dt="2019-03-04T05:06:07.000"/>'
+        "</p1510:revLst></p1510:revInfo>"
+    ).encode()
     members = [
         *_office_package(
             "Pptx",
@@ -557,9 +591,11 @@ def make_pptx(folder: Path, name: str = "slides.pptx") -> Sample:
         ),
         ("ppt/commentAuthors.xml", authors),
         ("ppt/comments/comment1.xml", comment),
+        ("ppt/revisionInfo.xml", revision_info),
     ]
     _zip(folder / name, members)
     strings = _props_planted("Pptx") + [p("PptxAuthor"), p("PptxInitials"), "2019-03-04T05:06:07"]
+    strings += [p("PptxClientId")]
     return Sample(name, "office", strings)
 
 
@@ -672,7 +708,8 @@ def make_epub(folder: Path, name: str = "novel.epub") -> Sample:
         '<content src="ch1.xhtml"/></navPoint></navMap></ncx>'
     ).encode()
     chapter = (
-        '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title></head>'
+        '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title>'
+        f'<meta name="generator" content="{p("EpubPageGenerator")}"/></head>'
         f"<body><p>{DOC_TEXT[0]}</p><p>{DOC_TEXT[1]}</p></body></html>"
     ).encode()
     members = [
@@ -691,8 +728,22 @@ def make_epub(folder: Path, name: str = "novel.epub") -> Sample:
         p(s)
         for s in ("EpubPublisher", "EpubSource", "EpubCalibre", "EpubGenerator", "EpubNcxAuthor")
     ]
-    strings += ["2019-03-04"] + cover_planted
+    strings += [p("EpubPageGenerator"), "2019-03-04"] + cover_planted
     return Sample(name, "epub", strings)
+
+
+def make_html(folder: Path, name: str = "page.html") -> Sample:
+    p = planted
+    page = (
+        f"<!-- saved from url=(0042)http://{p('HtmlSavedFrom')}.example/page -->\n"
+        "<!DOCTYPE html>\n<html><head><title>News</title>\n"
+        f'<meta name="author" content="{p("HtmlAuthor")}">\n'
+        f"<META NAME=Generator CONTENT='{p('HtmlGenerator')}'>\n"
+        '<meta charset="utf-8">\n'
+        f"</head><body><p>{DOC_TEXT[0]}</p></body></html>\n"
+    )
+    (folder / name).write_text(page, encoding="utf-8")
+    return Sample(name, "html", [p("HtmlSavedFrom"), p("HtmlAuthor"), p("HtmlGenerator")])
 
 
 def make_ass(folder: Path, name: str = "film.ass") -> Sample:
@@ -735,6 +786,7 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "tiff": make_tiff,
     "pdf": make_pdf,
     "ass": make_ass,
+    "html": make_html,
     "docx": make_docx,
     "xlsx": make_xlsx,
     "pptx": make_pptx,

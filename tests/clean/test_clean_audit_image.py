@@ -7,7 +7,8 @@ import json
 import os
 import subprocess
 
-from clean_corpus import build
+import pytest
+from clean_corpus import BUILDERS, build
 
 from conftest import SHARED_FIXTURES, require_tool, run_cli
 from sneakernet.clean import clean_file
@@ -81,9 +82,15 @@ def _dirty_card(tmp_path):
     with open_volume(image) as volume:
         entry = next(e for e in volume.files() if e.name == RENAMED)
         slack_at = volume.cluster_offset(entry.clusters[-1]) + entry.size % volume.cluster_size
+        readme_at = next(e for e in volume.files() if e.name == "readme.txt").entry_offset
+        backup_at = volume.volume_offset + volume.boot.backup_boot_sector * 512
     with image.open("r+b") as f:
         f.seek(slack_at)
         f.write(b"leftover")
+        f.seek(readme_at + 18)  # last-access date of readme.txt: opened on another day
+        f.write((((2019 - 1980) << 9) | (3 << 5) | 4).to_bytes(2, "little"))
+        f.seek(backup_at + 71)  # the backup boot sector keeps the card's earlier label
+        f.write(b"OLDNAME    ")
     return image
 
 
@@ -101,6 +108,8 @@ def test_audit_finds_every_planted_problem_on_mkfs_mcopy_card(tmp_path):
         ("volume", "label (boot sector)"),
         ("volume", "label (root folder)"),
         ("volume", "timestamps differ"),
+        ("volume", "access dates differ"),
+        ("volume", "backup boot sector label"),
         ("volume", "non-zero unallocated"),
         ("volume", "non-zero file slack"),
         ("volume", "deny-list word in free space"),
@@ -125,7 +134,7 @@ def test_audit_finds_every_planted_problem_on_mkfs_mcopy_card(tmp_path):
 
 def test_card_built_from_cleaned_files_audits_clean(tmp_path):
     dirty = tmp_path / "dirty"
-    samples = build(dirty, ["jpeg", "png", "docx", "epub"])
+    samples = build(dirty, [k for k in BUILDERS if k != "jpeg-progressive"])
     clean = tmp_path / "clean"
     clean.mkdir()
     for s in samples:
@@ -143,3 +152,22 @@ def test_audit_refuses_what_is_not_a_fat32_volume(tmp_path):
     junk.write_bytes(bytes(1024 * 1024))
     result = run_cli("audit", junk)
     assert result.code == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.root
+def test_audit_reads_a_block_device_like_an_image(tmp_path):
+    image = _dirty_card(tmp_path)
+    losetup = require_tool("losetup")
+    attach = subprocess.run(
+        [losetup, "--find", "--show", "--read-only", str(image)], capture_output=True, text=True
+    )
+    if attach.returncode != 0:
+        pytest.fail(f"cannot attach a loop device (needs root): {attach.stderr.strip()}")
+    device = attach.stdout.strip()
+    try:
+        from_device = run_cli("audit", "--json", device)
+        from_image = run_cli("audit", "--json", image)
+    finally:
+        subprocess.run([losetup, "--detach", device], check=True)
+    assert from_device.code == from_image.code == 1
+    assert json.loads(from_device.stdout)["findings"] == json.loads(from_image.stdout)["findings"]

@@ -93,3 +93,16 @@ def test_audit_folder_exit_status_and_deny_list(tmp_path):
     assert ("Thumbs.db", "OS debris") in fields
     assert ("readme.txt", "deny-list word in content") in fields
     assert_user_error(run_cli("audit", tmp_path / "missing"), "no such")
+
+
+def test_output_over_the_original_is_refused_and_xml_is_not_text(tmp_path):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(FIXTURE.read_bytes())
+    assert_user_error(run_cli("clean", "-o", tmp_path, photo), "--inplace")
+    assert photo.read_bytes() == FIXTURE.read_bytes()
+    sidecar = tmp_path / "photo.xmp"
+    sidecar.write_text('<?xml version="1.0"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    drawing = tmp_path / "map.svg"
+    drawing.write_text('<svg xmlns="http://www.w3.org/2000/svg"><metadata/></svg>')
+    for path in (sidecar, drawing):
+        assert_user_error(run_cli("clean", "-o", tmp_path / "out", path), "unknown format")

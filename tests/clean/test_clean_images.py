@@ -75,3 +75,21 @@ def test_png_with_bad_checksum_is_refused(tmp_path):
     bad.write_bytes(bytes(data))
     with pytest.raises(CleanError, match="PNG"):
         clean_file(bad, tmp_path / "out.png")
+
+
+def test_multipage_tiff_keeps_every_page(tmp_path):
+    from clean_corpus import _exif_block, _picture
+
+    src = tmp_path / "pages.tif"
+    pages = [_picture(seed=s) for s in (1, 2, 3)]
+    pages[0].save(src, "TIFF", save_all=True, append_images=pages[1:], exif=_exif_block("Pages"))
+    assert b"SNKPLANTPagesExifArtist" in src.read_bytes()
+    out = tmp_path / "out.tif"
+    clean_file(src, out)
+    assert PLANT not in out.read_bytes()
+    with Image.open(src) as a, Image.open(out) as b:
+        assert a.n_frames == b.n_frames == 3
+        for frame in range(3):
+            a.seek(frame)
+            b.seek(frame)
+            assert a.tobytes() == b.tobytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -60,6 +61,18 @@ def fsck_clean(image: Path, workdir: Path) -> str:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(lines) == 2 and " files, " in lines[1], proc.stdout + proc.stderr
     return lines[1]
+
+
+def fsck_data_offset(image: Path, workdir: Path) -> int:
+    """Byte offset of the data region in the whole image, as `fsck.fat -v` reports it."""
+    fsck = require_tool("fsck.fat")
+    volume = volume_copy(image, workdir)
+    proc = subprocess.run(
+        [fsck, "-n", "-v", str(volume)], capture_output=True, text=True, env=TOOL_ENV
+    )
+    match = re.search(r"Data area starts at byte (\d+)", proc.stdout)
+    assert match, proc.stdout
+    return partition_offset(image) + int(match.group(1))
 
 
 def mtools_target(image: Path) -> str:

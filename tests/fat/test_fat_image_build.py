@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fat_oracles import (
     fsck_clean,
+    fsck_data_offset,
     is_bmp,
     mcopy_all,
     mdir_order,
@@ -70,6 +71,7 @@ def test_build_is_clean_complete_ordered_and_contiguous(sample: Path, tmp_path: 
     assert out.stat().st_blocks * 512 < 8 * 1024 * 1024, "zero regions must be holes"
     assert partition_offset(out) == (4 * 1024 * 1024 if partition else 0)
     fsck_clean(out, tmp_path)
+    assert fsck_data_offset(out, tmp_path) % (4 * 1024 * 1024) == 0, "erase-block alignment"
 
     # mtools extracts every file byte-identical (names outside the BMP are mangled by mtools).
     mcopy_all(out, tmp_path / "mtools")

@@ -10,7 +10,14 @@ import pytest
 from fat_oracles import TOOL_ENV, mtools, tree_files
 
 from conftest import require_tool, run_cli
-from sneakernet.fat import open_volume
+from sneakernet.fat import (
+    ImageOptions,
+    open_volume,
+    plan_image,
+    scan_source,
+    stream_image,
+    write_image,
+)
 
 FILES = {
     "한국어/드라마 1화.mp4": 70_001,
@@ -107,6 +114,7 @@ def test_our_images_have_nothing_in_free_space_or_slack(tmp_path: Path):
             assert volume.read_at(region.offset, region.length).count(0) == region.length
         assert all(e.contiguous for e in volume.walk())
         assert volume.fsinfo.free_count == sum(n for _, n in volume.unallocated_runs())
+        assert volume.fsinfo.next_free == next(volume.unallocated_runs())[0]
         assert volume.backup_boot == volume.boot
 
 
@@ -139,3 +147,51 @@ def test_not_a_fat_image_is_refused(tmp_path: Path):
     )
     result = run_cli("image", "ls", fat16)
     assert result.code == 2 and "FAT12/16" in result.stderr
+
+
+@pytest.mark.root
+def test_reads_a_block_device(tmp_path: Path):
+    """The reader opens a (read-only loop) block device as it opens an image file."""
+    losetup = require_tool("losetup")
+    src = make_tree(tmp_path / "src")
+    image = tmp_path / "card.img"
+    assert run_cli("image", "build", src, "-o", image, "--size", "48M").code == 0
+    attach = subprocess.run(
+        [losetup, "--read-only", "--find", "--show", str(image)], capture_output=True, text=True
+    )
+    assert attach.returncode == 0, f"needs root and loop devices: {attach.stderr}"
+    device = attach.stdout.strip()
+    try:
+        with open_volume(device) as volume:
+            assert volume.partition is not None and volume.volume_offset == 4 * 1024 * 1024
+            files = {e.path: volume.read_file(e) for e in volume.walk() if not e.is_dir}
+        assert files == tree_files(src)
+    finally:
+        subprocess.run([losetup, "--detach", device], check=True)
+
+
+def test_a_folder_linked_back_to_the_root_does_not_trap_the_reader(tmp_path: Path):
+    src = make_tree(tmp_path / "src")
+    image = tmp_path / "card.img"
+    assert run_cli("image", "build", src, "-o", image, "--size", "48M").code == 0
+    with open_volume(image) as volume:
+        music = next(e for e in volume.walk() if e.path == "music")
+    with open(image, "r+b") as f:  # point the folder at the root directory (cluster 2)
+        f.seek(music.entry_offset + 20)
+        f.write(struct.pack("<H", 0))
+        f.seek(music.entry_offset + 26)
+        f.write(struct.pack("<H", 2))
+    with open_volume(image) as volume:
+        paths = [e.path for e in volume.walk(include_deleted=True)]
+    assert "music" in paths and "music/song.mp3" not in paths
+    assert len(paths) == len(set(paths))
+
+
+def test_stream_image_is_the_image_file_byte_for_byte(tmp_path: Path):
+    src = make_tree(tmp_path / "src")
+    options = ImageOptions(size=48_000_001, label="STREAM")
+    image = tmp_path / "card.img"
+    write_image(plan_image(scan_source(src).root, options), image, sync=False)
+    blocks = list(stream_image(plan_image(scan_source(src).root, options), block_size=1 << 20))
+    assert {len(b) for b in blocks[:-1]} == {1 << 20}
+    assert b"".join(blocks) == image.read_bytes()

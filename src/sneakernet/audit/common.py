@@ -131,6 +131,9 @@ def file_findings(path: Path, where: str, words: list[str]) -> list[AuditFinding
         )
     except CleanError as exc:
         out.append(AuditFinding(where, "unreadable file", str(exc), "broken files draw attention"))
+    except Exception as exc:  # a cleaner's bug must not hide the rest of the card
+        text = f"{type(exc).__name__}: {exc}"
+        out.append(AuditFinding(where, "could not be checked", text, "check this file by hand"))
     for word in sorted(words_in_file(path, words)):
         out.append(
             AuditFinding(where, "deny-list word in content", word, "names the group or a person")

@@ -24,8 +24,22 @@ from sneakernet.fat import FatVolume, open_volume
 
 # OEM names that say nothing beyond "a FAT volume" (Windows 95 and later).
 NEUTRAL_OEM = {"MSWIN4.1", "MSDOS5.0"}
-# OEM names whose formatter derives the serial from the moment of formatting.
-TOOL_WORDS = ("mkfs", "mkdosfs", "linux", "ubuntu", "bsd", "mac", "rufus", "etcher", "sneaker")
+# The OEM name sneakernet's image writer uses, with a serial derived from the
+# card's content; any other formatter derives it from the moment of formatting.
+CONTENT_SERIAL_OEM = "MSWIN4.1"
+TOOL_WORDS = (
+    "mkfs",
+    "mkdosfs",
+    "linux",
+    "ubuntu",
+    "bsd",
+    "macos",
+    "untitled",
+    "rufus",
+    "etcher",
+    "ventoy",
+    "sneakernet",
+)
 NO_LABEL = {"", "NO NAME"}
 HIDDEN, SYSTEM, VOLUME_ID = 0x02, 0x04, 0x08
 SCAN_CHUNK = 8 * 1024 * 1024
@@ -38,6 +52,7 @@ def _volume_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
         out.append(
             AuditFinding("volume", "OEM name", oem, "names the tool that formatted the card")
         )
+    if oem != CONTENT_SERIAL_OEM:
         # Windows and mkfs.fat derive the serial from the time of formatting.
         out.append(
             AuditFinding(
@@ -47,6 +62,22 @@ def _volume_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
                 "made from the moment the card was formatted: links it to a machine and a time",
             )
         )
+    backup = volume.backup_boot
+    if backup is not None:
+        for field, primary, copy in (
+            ("label", volume.boot.volume_label, backup.volume_label),
+            ("OEM name", volume.boot.oem_name, backup.oem_name),
+        ):
+            if primary != copy:
+                shown = copy.decode("latin-1").strip()
+                out.append(
+                    AuditFinding(
+                        "volume",
+                        f"backup boot sector {field}",
+                        shown,
+                        "differs from the boot sector: an earlier name of the card",
+                    )
+                )
     for where, label in (("boot sector", volume.boot_label), ("root folder", volume.label or "")):
         label = label.strip()
         if label.upper() in NO_LABEL:
@@ -61,8 +92,18 @@ def _volume_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
     return out
 
 
-def _time_findings(moments: Counter) -> list[AuditFinding]:
+def _time_findings(moments: Counter, access_days: Counter) -> list[AuditFinding]:
     out = []
+    if len(access_days) > 1:
+        shown = ", ".join(str(d) for d, _ in access_days.most_common(3))
+        out.append(
+            AuditFinding(
+                "volume",
+                "access dates differ",
+                f"{len(access_days)} different days: {shown}",
+                "tell on which days files were opened",
+            )
+        )
     if len(moments) > 1:
         shown = ", ".join(m.isoformat(" ") for m, _ in moments.most_common(3))
         out.append(
@@ -87,9 +128,12 @@ def _time_findings(moments: Counter) -> list[AuditFinding]:
     return out
 
 
-def _entry_findings(volume: FatVolume, words: list[str]) -> tuple[list[AuditFinding], Counter]:
+def _entry_findings(
+    volume: FatVolume, words: list[str]
+) -> tuple[list[AuditFinding], Counter, Counter]:
     out: list[AuditFinding] = []
     moments: Counter = Counter()
+    access_days: Counter = Counter()
     last_end = 0
     for entry in volume.walk(include_deleted=True):
         where = entry.path or entry.name
@@ -108,6 +152,8 @@ def _entry_findings(volume: FatVolume, words: list[str]) -> tuple[list[AuditFind
         for moment in (entry.created, entry.modified):
             if isinstance(moment, datetime):
                 moments[moment] += 1
+        if isinstance(entry.accessed, datetime):
+            access_days[entry.accessed.date()] += 1
         reason = debris_reason(entry.name)
         if reason:
             out.append(AuditFinding(where, "OS debris", entry.name, reason))
@@ -135,7 +181,7 @@ def _entry_findings(volume: FatVolume, words: list[str]) -> tuple[list[AuditFind
                 )
             )
         last_end = max(last_end, entry.clusters[-1])
-    return out, moments
+    return out, moments, access_days
 
 
 def _residue(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
@@ -195,8 +241,8 @@ def audit_volume(target: Path, words: list[str]) -> list[AuditFinding]:
     """Every finding on a FAT32 image or device (UserError when it is not one)."""
     with open_volume(target) as volume:
         findings = _volume_findings(volume, words)
-        entry_findings, moments = _entry_findings(volume, words)
-        findings += entry_findings + _time_findings(moments)
+        entry_findings, moments, access_days = _entry_findings(volume, words)
+        findings += entry_findings + _time_findings(moments, access_days)
         findings += _residue(volume, words)
         findings += _file_content_findings(volume, words)
     return findings

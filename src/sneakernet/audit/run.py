@@ -13,8 +13,13 @@ from sneakernet.errors import UserError
 def audit(target: Path, words: list[str] | None = None) -> list[AuditFinding]:
     """Every finding on the target; UserError when it cannot be read at all."""
     words = words or []
-    if target.is_dir():
-        return audit_folder(target, words)
-    if not target.exists():
-        raise UserError(f"{target}: no such file, folder or device")
-    return audit_volume(target, words)
+    try:
+        if target.is_dir():
+            return audit_folder(target, words)
+        if not target.exists():
+            raise UserError(f"{target}: no such file, folder or device")
+        return audit_volume(target, words)
+    except OSError as exc:
+        raise UserError(
+            f"{target}: cannot read it ({exc.strerror or exc}); check the device"
+        ) from None

@@ -168,17 +168,21 @@ def clean_file(
     marks = redstar.find(src)
     partial = _partial_name(dst)
     try:
-        with tempfile.TemporaryDirectory(prefix="sneakernet-clean-") as tmp:
+        # Working copies sit beside the destination: same disk, sized for it.
+        with tempfile.TemporaryDirectory(prefix=".sneakernet-", dir=dst.parent) as tmp:
             work = _without_marks(src, marks, Path(tmp))
             work_size = size - marks.trailer_size
             cleaner = registry.choose(work)
             if cleaner is None:
                 if not allow_unknown:
-                    _choose(work)
+                    _choose(work)  # raises UnknownFormat with the operator's message
                 _copy(work, partial, work_size)
                 report = CleanReport(src, dst, "unknown")
             else:
-                report = _clean_known(cleaner, work, work_size, partial, options, Path(tmp))
+                findings, trailing = _clean_known(
+                    cleaner, work, work_size, partial, options, Path(tmp)
+                )
+                report = CleanReport(src, dst, cleaner.name, findings, [], trailing)
             report.redstar_marks = [m.machine_id for m in marks.all]
             _check_unmarked(partial)
             _sync(partial)
@@ -186,13 +190,13 @@ def clean_file(
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    report.src, report.dst = src, dst
     return report
 
 
 def _clean_known(
     cleaner: Cleaner, work: Path, size: int, partial: Path, options: CleanOptions, tmp: Path
-) -> CleanReport:
+) -> tuple[list[Finding], int]:
+    """Findings removed and trailing bytes cut, with the checked copy at `partial`."""
     findings = cleaner.inspect(work)
     end = _data_end(cleaner, work, size)
     trailing = size - end
@@ -202,7 +206,7 @@ def _clean_known(
         work = cut
     cleaner.clean(work, partial, options)
     _verify(cleaner, partial, options)
-    return CleanReport(work, partial, cleaner.name, findings, [], trailing)
+    return findings, trailing
 
 
 def _verify(cleaner: Cleaner, path: Path, options: CleanOptions) -> None:

@@ -32,6 +32,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "avi",
     "ass",
     "subtitles",
+    "html",
     "text",  # keep last: accepts any text
 )
 

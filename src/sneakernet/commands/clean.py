@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 
 from sneakernet import ui
-from sneakernet.audit import audit as run_audit
-from sneakernet.audit import read_deny_list
-from sneakernet.audit.common import debris_reason
-from sneakernet.clean import CleanError, CleanOptions, UnknownFormat, clean_file, inspect_file
 from sneakernet.errors import UserError
+
+# The cleaners (and their PDF library) are imported when a command runs, so
+# that every other command starts fast.
+
+
+@contextlib.contextmanager
+def _progress(total: int, what: str) -> Iterator:
+    """A progress bar on stderr when it is a terminal; `advance()` after each item."""
+    if not ui.console.is_terminal or total < 2:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=ui.console, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda: bar.advance(task)
 
 
 @dataclass
@@ -32,6 +46,8 @@ class Outcome:
 
 def _jobs(sources: list[Path], outdir: Path | None, outcome: Outcome) -> list[Job]:
     """(source, destination) for every file; folders keep their relative paths."""
+    from sneakernet.audit.common import debris_reason
+
     jobs: list[Job] = []
     out_resolved = outdir.resolve() if outdir else None
     for src in sources:
@@ -78,6 +94,8 @@ def clean_command(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Write cleaned copies: metadata, Red Star marks and hidden trailing data removed."""
+    from sneakernet.clean import CleanOptions
+
     if inplace == (output is not None):
         raise UserError("give either -o OUTDIR or --inplace (exactly one)")
     if inplace:
@@ -86,8 +104,10 @@ def clean_command(
     jobs = _jobs(sources, output, outcome)
     options = CleanOptions(keep_music_tags=keep_music_tags)
     taken: set[Path] = set()
-    for job in jobs:
-        _clean_one(job, options, allow_unknown, outcome, taken)
+    with _progress(len(jobs), "cleaning") as advance:
+        for job in jobs:
+            _clean_one(job, options, allow_unknown, inplace, outcome, taken)
+            advance()
     for entry in outcome.failed:
         ui.error(f"{entry['src']}: {entry['error']}")
     if outcome.skipped_debris and not as_json:
@@ -99,9 +119,16 @@ def clean_command(
 
 
 def _clean_one(
-    job: Job, options: CleanOptions, allow_unknown: bool, outcome: Outcome, taken: set[Path]
+    job: Job, options, allow_unknown: bool, inplace: bool, outcome: Outcome, taken: set[Path]
 ) -> None:
+    from sneakernet.clean import CleanError, UnknownFormat, clean_file
+
     key = job.dst.resolve()
+    if not inplace and key == job.src.resolve():
+        outcome.failed.append(
+            {"src": str(job.src), "error": "the copy would replace the original; use --inplace"}
+        )
+        return
     if key in taken:
         outcome.failed.append({"src": str(job.src), "error": f"a second file would be {job.dst}"})
         return
@@ -119,6 +146,12 @@ def _clean_one(
     except OSError as exc:
         outcome.failed.append({"src": str(job.src), "error": f"{exc.strerror or exc}"})
         return
+    except Exception as exc:  # a cleaner's bug must not stop the other files
+        if ui.state.debug:
+            raise
+        message = f"could not be cleaned ({type(exc).__name__}: {exc}); nothing written"
+        outcome.failed.append({"src": str(job.src), "error": message})
+        return
     if report.cleaner == "unknown":
         ui.warn(f"{job.src}: unknown format, copied unchanged (not checked for metadata)")
     outcome.cleaned.append(report.as_dict())
@@ -132,14 +165,40 @@ def _clean_one(
     ui.info(f"{job.src} -> {job.dst} [{report.cleaner}]: {removed} finding(s) removed{more}")
 
 
+def _table(title: str, columns: list[str], rows: list) -> None:
+    """Findings as a table on stderr (stdout is kept for --json)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(title), title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(str(getattr(row, c))) for c in columns))
+    ui.console.print(table if rows else escape(title))
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files as given; folders replaced by the files under them, in name order."""
+    out = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        else:
+            out.append(path)
+    return out
+
+
 def inspect_command(
-    files: list[Path] = typer.Argument(..., help="Files to inspect."),
+    files: list[Path] = typer.Argument(..., help="Files (or folders) to inspect."),
     as_json: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
 ) -> None:
     """List what an inspector could read from each file: field, value, why it matters."""
+    from sneakernet.clean import CleanError, inspect_file
+
     results: dict[str, list[dict]] = {}
     errors: dict[str, str] = {}
-    for path in files:
+    for path in _expand(files):
         try:
             findings = inspect_file(path)
         except CleanError as exc:
@@ -148,11 +207,14 @@ def inspect_command(
         except OSError as exc:
             errors[str(path)] = exc.strerror or str(exc)
             continue
+        except Exception as exc:  # a cleaner's bug must not stop the other files
+            if ui.state.debug:
+                raise
+            errors[str(path)] = f"could not be inspected ({type(exc).__name__}: {exc})"
+            continue
         results[str(path)] = [f.__dict__ for f in findings]
         if not as_json:
-            ui.out.print(f"{path}: {len(findings)} finding(s)", markup=False, soft_wrap=True)
-            for f in findings:
-                ui.out.print(f"  {f.field}: {f.value}  ({f.why})", markup=False, soft_wrap=True)
+            _table(f"{path}: {len(findings)} finding(s)", ["field", "value", "why"], findings)
     for name, message in errors.items():
         ui.error(f"{name}: {message}")
     if as_json:
@@ -169,16 +231,21 @@ def audit_command(
     as_json: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
 ) -> None:
     """Look at a card as an inspector would. Exit 0: nothing found, 1: findings, 2: error."""
+    from sneakernet.audit import audit as run_audit
+    from sneakernet.audit import read_deny_list
+
     words = read_deny_list(deny_list) if deny_list else []
-    findings = run_audit(target, words)
+    if ui.console.is_terminal:
+        with ui.console.status(f"auditing {target}"):
+            findings = run_audit(target, words)
+    else:
+        findings = run_audit(target, words)
     if as_json:
         ui.print_json({"target": str(target), "findings": [f.as_dict() for f in findings]})
     else:
-        for f in findings:
-            ui.out.print(
-                f"{f.where}: {f.field}: {f.value}  ({f.why})", markup=False, soft_wrap=True
-            )
-        ui.info(f"{len(findings)} finding(s) on {target}")
+        _table(
+            f"{len(findings)} finding(s) on {target}", ["where", "field", "value", "why"], findings
+        )
     if findings:
         raise typer.Exit(1)
 

@@ -14,6 +14,7 @@ from sneakernet import ui
 from sneakernet.errors import UserError
 from sneakernet.fat import (
     ImageOptions,
+    iter_extents,
     open_volume,
     parse_timestamp,
     plan_image,
@@ -109,9 +110,7 @@ def build(
     if ui.console.is_terminal and total >= PROGRESS_THRESHOLD and not json_output:
         columns = (TextColumn("writing"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
         with Progress(*columns, console=ui.console, transient=True) as progress:
-            task = progress.add_task(
-                "write", total=total + plan.usage.directory_clusters * plan.geometry.cluster_size
-            )
+            task = progress.add_task("write", total=sum(e.length for e in iter_extents(plan)))
             write_image(plan, out, lambda n: progress.advance(task, n))
     else:
         write_image(plan, out)

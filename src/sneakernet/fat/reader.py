@@ -28,6 +28,7 @@ from sneakernet.fat.layout import MIN_CLUSTERS, SECTOR
 from sneakernet.fat.mbr import FAT_PARTITION_TYPES, Partition, parse_partitions
 
 READ_CHUNK = 4 * 1024 * 1024
+MAX_DIR_BYTES = 65536 * 32
 
 
 @dataclass(frozen=True)
@@ -231,16 +232,21 @@ class FatVolume:
         yield from self._walk(self.boot.root_cluster, "", include_deleted, {self.boot.root_cluster})
 
     def _walk(self, cluster: int, prefix: str, deleted: bool, seen: set[int]) -> Iterator[Entry]:
-        for entry in self._scan_dir(
-            cluster, prefix, deleted, root=cluster == self.boot.root_cluster
-        ):
+        # An explicit stack: a hostile card may nest folders deeper than Python recurses.
+        root = self.boot.root_cluster
+        stack = [self._scan_dir(cluster, prefix, deleted, root=cluster == root)]
+        while stack:
+            entry = next(stack[-1], None)
+            if entry is None:
+                stack.pop()
+                continue
             yield entry
             if entry.is_dir and not entry.deleted and not entry.orphan_long_name:
-                if entry.first_cluster in seen or not self.is_valid_cluster(entry.first_cluster):
+                first = entry.first_cluster
+                if first in seen or not self.is_valid_cluster(first):
                     continue
-                yield from self._walk(
-                    entry.first_cluster, entry.path + "/", deleted, seen | {entry.first_cluster}
-                )
+                seen.add(first)  # each folder is entered once, even if linked twice
+                stack.append(self._scan_dir(first, entry.path + "/", deleted, root=False))
 
     def files(self) -> Iterator[Entry]:
         return (e for e in self.walk() if not e.is_dir)
@@ -249,7 +255,8 @@ class FatVolume:
         return self.chain(first)
 
     def _dir_bytes(self, first: int) -> tuple[bytes, list[int]]:
-        clusters = self.chain(first)
+        # A folder holds at most 65536 entries (2 MiB): a longer chain is damage, not data.
+        clusters = self.chain(first)[: -(-MAX_DIR_BYTES // self.cluster_size)]
         data = b"".join(self.read_at(self.cluster_offset(c), self.cluster_size) for c in clusters)
         return data, clusters
 
@@ -449,14 +456,17 @@ class FatVolume:
             if any(p in ("", ".", "..") or "\\" in p or "\0" in p for p in parts):
                 raise UserError(f"the image holds an unsafe name {entry.path!r}; not extracting it")
             target = dest.joinpath(*parts)
-            if entry.is_dir:
-                target.mkdir(exist_ok=True)
-                continue
-            with open(target, "wb") as out:
-                for data in self.iter_content(entry):
-                    out.write(data)
-                    if progress:
-                        progress(len(data))
+            try:
+                if entry.is_dir:
+                    target.mkdir(exist_ok=True)
+                    continue
+                with open(target, "xb") as out:
+                    for data in self.iter_content(entry):
+                        out.write(data)
+                        if progress:
+                            progress(len(data))
+            except OSError as exc:
+                raise UserError(f"cannot extract {entry.path!r}: {exc.strerror}") from None
             count += 1
         return count
 

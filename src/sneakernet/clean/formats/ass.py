@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sneakernet.clean.base import CleanOptions, Finding, shorten
 from sneakernet.clean.formats.subtitles import strip_bom
+from sneakernet.clean.formats.text import as_utf8, in_own_encoding
 
 # [Script Info] keys a renderer reads; everything else there is credits or notes.
 RENDER_KEYS = {
@@ -59,11 +60,11 @@ class AssCleaner:
     name = "ass"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return strip_bom(head).lstrip().lower().startswith(b"[script info]")
+        return strip_bom(as_utf8(head)).lstrip().lower().startswith(b"[script info]")
 
     def inspect(self, path: Path) -> list[Finding]:
         findings = []
-        for section, line, keep in _walk(path.read_bytes()):
+        for section, line, keep in _walk(as_utf8(path.read_bytes())):
             if keep:
                 continue
             text = line.strip()
@@ -77,8 +78,9 @@ class AssCleaner:
         return findings
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
-        kept = [line for _, line, keep in _walk(src.read_bytes()) if keep]
-        dst.write_bytes(b"".join(kept))
+        data = src.read_bytes()
+        kept = b"".join(line for _, line, keep in _walk(as_utf8(data)) if keep)
+        dst.write_bytes(in_own_encoding(data, kept))
 
 
 cleaner = AssCleaner()

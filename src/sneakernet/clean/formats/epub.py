@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding
-from sneakernet.clean.formats import xmlrules, ziputil
+from sneakernet.clean.formats import html, xmlrules, ziputil
 from sneakernet.clean.formats.xmlrules import rule
 
 MIMETYPE = b"mimetypeapplication/epub+zip"
@@ -63,17 +63,30 @@ def _opf_name(members: list[ziputil.Member]) -> str:
     return found.group(1).decode("utf-8", "replace")
 
 
+def _is_page(name: str) -> bool:
+    return name.endswith((".xhtml", ".html", ".htm"))
+
+
 def neutral_identifier(members: list[ziputil.Member]) -> bytes:
-    """urn:uuid derived from the book's text documents only."""
+    """urn:uuid derived from the book's text documents only (as cleaned)."""
     digest = hashlib.sha256()
     for m in sorted(members, key=lambda m: m.name):
-        if m.name.endswith((".xhtml", ".html", ".htm")):
-            digest.update(m.name.encode() + b"\0" + m.data)
+        if _is_page(m.name):
+            digest.update(m.name.encode() + b"\0" + xmlrules.apply(html.RULES, m.name, m.data))
     return b"urn:uuid:" + str(uuid.UUID(bytes=digest.digest()[:16], version=4)).encode()
 
 
 def _meta_rules_findings(m: ziputil.Member) -> list[Finding]:
     return xmlrules.findings(OPF_RULES + NCX_RULES, m.name, m.data, "EPUB")
+
+
+def _page_findings(members: list[ziputil.Member]) -> list[Finding]:
+    return [
+        f
+        for m in members
+        if _is_page(m.name)
+        for f in xmlrules.findings(html.RULES, m.name, m.data, "EPUB")
+    ]
 
 
 class EpubCleaner:
@@ -104,7 +117,7 @@ class EpubCleaner:
                     for i in ids
                     if i.strip() != neutral
                 ]
-        return out + ziputil.embedded_findings(members)
+        return out + _page_findings(members) + ziputil.embedded_findings(members)
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         members, _ = ziputil.read_members(src)
@@ -115,6 +128,8 @@ class EpubCleaner:
                 m.data = MODIFIED.sub(rb"\g<1>" + NEUTRAL_MODIFIED + rb"\g<2>", m.data)
                 m.data = xmlrules.apply(OPF_RULES, m.name, m.data)
                 m.data = IDENTIFIER.sub(lambda g: g.group(1) + neutral + g.group(3), m.data)
+            elif _is_page(m.name):
+                m.data = xmlrules.apply(html.RULES, m.name, m.data)
             elif m.name.endswith(".ncx"):
                 m.data = xmlrules.apply(NCX_RULES, m.name, m.data)
                 m.data = NCX_UID.sub(lambda g: g.group(1) + neutral + g.group(3), m.data)

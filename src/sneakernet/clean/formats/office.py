@@ -62,6 +62,32 @@ RULES = [
         rb"\s(?:refreshedBy|refreshedDate|refreshedDateIso)=\"[^\"]*\"",
     ),
     rule(
+        "document id",
+        "one id for every copy and version of the document",
+        XML,
+        rb"<w1[45]:docId\b[^>]*/>",
+    ),
+    rule(
+        "tenant id",
+        "names the organisation's Microsoft 365 tenant",
+        r"docMetadata/.*\.xml",
+        rb"(\ssiteId=\")[^\"]+(\")",
+        rb"\1\2",
+    ),
+    rule(
+        "editing client",
+        "ids and times of the apps that edited it",
+        r"ppt/revisionInfo\.xml",
+        rb"<p\d+:client\b[^>]*/>",
+    ),
+    rule(
+        "SharePoint",
+        "names the people and the site the document was shared on",
+        r"customXml/item\d+\.xml",
+        rb"(<(?:\w+:)?(DisplayName|AccountId|_dlc_DocId|_dlc_DocIdItemGuid|Url)\b[^>]*>)[^<]+(</)",
+        rb"\1\3",
+    ),
+    rule(
         "file link",
         "a path on the author's computer",
         r".*\.rels",

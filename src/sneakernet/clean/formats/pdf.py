@@ -15,7 +15,7 @@ from pathlib import Path
 import pikepdf
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import jpeg
+from sneakernet.clean.formats import jpeg, ziputil
 
 # What qpdf writes for a static ID: the same for every document, so it says nothing.
 NEUTRAL_ID = bytes.fromhex("31415926535897932384626433832795")
@@ -23,6 +23,17 @@ PRIVATE_KEYS = ("/Metadata", "/PieceInfo", "/LastModified")
 ANNOT_KEYS = ("/T", "/M", "/CreationDate", "/NM")
 EMBEDDED_PARAM_KEYS = ("/CreationDate", "/ModDate", "/Mac", "/CheckSum")
 TAIL_BYTES = 64 * 1024
+
+
+def _text(value: object) -> str:
+    """Printable form of any PDF object (strings may hold undecodable bytes)."""
+    try:
+        return shorten(value)
+    except (UnicodeDecodeError, ValueError, pikepdf.PdfError):
+        try:
+            return shorten(bytes(value))
+        except (TypeError, ValueError, pikepdf.PdfError):
+            return shorten(repr(value))
 
 
 def _open(path: Path) -> pikepdf.Pdf:
@@ -60,7 +71,7 @@ def _findings(path: Path, pdf: pikepdf.Pdf) -> list[Finding]:
     info = pdf.trailer.get("/Info")
     if info is not None:
         for key, value in info.items():
-            out.append(Finding(f"PDF:Info{key}", shorten(value), "author, tool or dates"))
+            out.append(Finding(f"PDF:Info{key}", _text(value), "author, tool or dates"))
         if not len(info.keys()):
             out.append(Finding("PDF:Info", "empty", "document information dictionary"))
     ids = pdf.trailer.get("/ID")
@@ -72,22 +83,23 @@ def _findings(path: Path, pdf: pikepdf.Pdf) -> list[Finding]:
             if key in obj:
                 value = obj[key]
                 text = value.read_bytes() if isinstance(value, pikepdf.Stream) else value
-                out.append(Finding(f"PDF:{key[1:]} ({where})", shorten(text), "editing data"))
+                out.append(Finding(f"PDF:{key[1:]} ({where})", _text(text), "editing data"))
         if _is_markup_annot(obj):
             for key in ANNOT_KEYS:
                 if key in obj:
-                    out.append(Finding(f"PDF:Annot{key}", shorten(obj[key]), "comment author"))
+                    out.append(Finding(f"PDF:Annot{key}", _text(obj[key]), "comment author"))
         params = obj.get("/Params") if obj.get("/Type") == "/EmbeddedFile" else None
         if params is not None:
             for key in EMBEDDED_PARAM_KEYS:
                 if key in params:
-                    out.append(Finding(f"PDF:EmbeddedFile{key}", shorten(params[key]), "dates"))
+                    out.append(Finding(f"PDF:EmbeddedFile{key}", _text(params[key]), "dates"))
         if _is_dct_image(obj):
             try:
                 found = jpeg.findings_of(obj.read_raw_bytes())
             except CleanError:
                 found = []
             out += [Finding(f"PDF:image {where}:{f.field}", f.value, f.why) for f in found]
+    out += ziputil.embedded_findings([member for _, member in _attachments(pdf)])
     revisions = _revisions(path)
     if revisions > 1:
         out.append(
@@ -130,6 +142,31 @@ def _scrub(pdf: pikepdf.Pdf) -> None:
                 pass
 
 
+def _attachments(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Stream, ziputil.Member]]:
+    """Files embedded in the PDF, as archive members named by object number."""
+    found = []
+    for obj in _dicts(pdf):
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Type") == "/EmbeddedFile":
+            try:
+                data = obj.read_bytes()
+            except pikepdf.PdfError:
+                continue
+            found.append((obj, ziputil.Member(f"PDF:attachment {obj.objgen[0]}", data, False)))
+    return found
+
+
+def _clean_attachments(pdf: pikepdf.Pdf, options: CleanOptions) -> None:
+    """Embedded pictures and documents replaced by their cleaned copies."""
+    found = _attachments(pdf)
+    originals = [member.data for _, member in found]
+    ziputil.clean_embedded([member for _, member in found], options)
+    for (obj, member), original in zip(found, originals, strict=True):
+        if member.data is not original:
+            obj.write(member.data)
+            if "/Params" in obj:
+                obj.Params.Size = len(member.data)
+
+
 class PdfCleaner:
     name = "pdf"
 
@@ -155,6 +192,7 @@ class PdfCleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         with _open(src) as pdf:
             _scrub(pdf)
+            _clean_attachments(pdf, options)
             try:
                 pdf.save(
                     dst,

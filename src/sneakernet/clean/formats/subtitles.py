@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from sneakernet.clean.base import CleanOptions, Finding
-from sneakernet.clean.formats.text import looks_like_text
+from sneakernet.clean.formats.text import as_utf8, looks_like_text
 
 BOM = b"\xef\xbb\xbf"
 SRT_START = re.compile(rb"^\s*\d+\s*\r?\n\s*\d+:\d\d:\d\d[,.]\d+\s*-->", re.S)
@@ -25,7 +25,7 @@ class PlainSubtitleCleaner:
     def sniff(self, head: bytes, path: Path) -> bool:
         if not looks_like_text(head):
             return False
-        body = strip_bom(head)
+        body = strip_bom(as_utf8(head))
         return bool(SRT_START.match(body)) or b"<sami" in body[:4096].lower()
 
     def inspect(self, path: Path) -> list[Finding]:

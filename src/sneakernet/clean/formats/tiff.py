@@ -168,8 +168,12 @@ class TiffCleaner:
     def inspect(self, path: Path) -> list[Finding]:
         data = path.read_bytes()
         _pages(data)  # refuse what cannot be cleaned
+        try:
+            entries = exif.entries(data)
+        except (exif.TiffError, struct.error) as exc:
+            raise CleanError(f"corrupt TIFF: {exc}") from None
         found = []
-        for entry in exif.entries(data):
+        for entry in entries:
             if entry.ifd.startswith("IFD") and entry.tag in IMAGE_TAGS:
                 continue
             found += exif.findings_for([entry], "TIFF")

@@ -27,9 +27,14 @@ class Rule:
 
 
 def rule(
-    label: str, why: str, members: str, pattern: bytes, replacement: Replacement = b""
+    label: str,
+    why: str,
+    members: str,
+    pattern: bytes,
+    replacement: Replacement = b"",
+    flags: int = 0,
 ) -> Rule:
-    return Rule(label, why, re.compile(members), re.compile(pattern, re.S), replacement)
+    return Rule(label, why, re.compile(members), re.compile(pattern, re.S | flags), replacement)
 
 
 def findings(rules: list[Rule], name: str, data: bytes, prefix: str) -> list[Finding]:
