@@ -232,3 +232,21 @@ def test_mp4_chapter_titles_blanked_marks_kept(tmp_path: Path) -> None:
     assert_nothing_left(dst, ["PlantedChapterQx", "PlantedSecondQx"])
     with av.open(str(dst)) as container:
         assert [c["start"] for c in container.chapters()] == [0, 500]
+
+
+def test_mp4_subtitle_and_opus_entries_survive_intact(tmp_path: Path) -> None:
+    srt = tmp_path / "subs.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:00,900\nHello\n")
+    src = make_media(
+        tmp_path / "mixed.mp4", *video_source(), *audio_source(), "-i", f"file:{srt}",
+        "-map", "0", "-map", "1", "-map", "2",
+        "-c:v", "libx264", "-c:a", "libopus", "-c:s", "mov_text",
+        "-metadata:s:s", "handler_name=PlantedSubHandlerQx",
+    )  # fmt: skip
+    dst = _clean(src, tmp_path)
+    assert_nothing_left(dst, ["PlantedSubHandlerQx"])
+    ours, theirs = packets(dst), packets(src)
+    assert [p for p in ours if p[0] != 0] == [p for p in theirs if p[0] != 0], "audio, subtitles"
+    assert decoded_audio(dst) == decoded_audio(src)
+    with av.open(str(dst)) as container:
+        assert [s.codec_context.name for s in container.streams] == ["h264", "opus", "mov_text"]

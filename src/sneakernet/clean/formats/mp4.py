@@ -404,7 +404,7 @@ def _clean_moov(moov: Box, findings: list[Finding], file_size: int) -> list[_Tra
     chapters = _chapter_track_ids(kept)
     tracks = []
     for child in moov.children:
-        _clean_tree(child, findings)
+        _clean_tree(child, findings, _handler_type(child) if child.type == b"trak" else None)
         if child.type == b"trak":
             _drop_references(child, dropped_ids)
             track = _read_track(child, file_size)
@@ -418,7 +418,7 @@ def _clean_moov(moov: Box, findings: list[Finding], file_size: int) -> list[_Tra
     return tracks
 
 
-def _clean_tree(box: Box, findings: list[Finding]) -> None:
+def _clean_tree(box: Box, findings: list[Finding], handler: bytes | None = None) -> None:
     """Neutralise times and names in place and drop metadata children, recursively."""
     if box.type in _TIMED_BOXES:
         box.prefix = _zero_times(box, findings)
@@ -435,14 +435,14 @@ def _clean_tree(box: Box, findings: list[Finding]) -> None:
         _check_self_contained(box)
     if box.type == b"stsd" and box.children is not None:
         for i, entry in enumerate(box.children):
-            box.children[i] = _clean_sample_entry(entry, findings)
+            box.children[i] = _clean_sample_entry(entry, findings, handler)
     if box.children is not None and box.type != b"stsd":
         kept = []
         for child in box.children:
             if child.type in _METADATA_BOXES:
                 findings += _metadata_findings(child, "QuickTime")
                 continue
-            _clean_tree(child, findings)
+            _clean_tree(child, findings, handler)
             kept.append(child)
         box.children = kept
 
@@ -486,20 +486,16 @@ def _check_self_contained(dref: Box) -> None:
         raise CleanError("corrupt MP4 data reference box (dref)") from None
 
 
-def _clean_sample_entry(entry: Box, findings: list[Finding]) -> Box:
+def _clean_sample_entry(entry: Box, findings: list[Finding], handler: bytes | None) -> Box:
     data = bytearray(entry.prefix)
-    if len(data) >= 16 and any(data[12:16]):
+    # Video and sound entries (QuickTime layout) carry a vendor code at 12..16;
+    # other entry kinds keep their own fields there.
+    if handler in (b"vide", b"soun") and len(data) >= 16 and any(data[12:16]):
         findings.append(
             Finding("QuickTime:VendorID", shorten(bytes(data[12:16])), "names the muxing software")
         )
         data[12:16] = bytes(4)
-    if len(data) < VISUAL_ENTRY_FIXED or entry.type in (
-        b"mp4a",
-        b"tx3g",
-        b"text",
-        b"wvtt",
-        b"stpp",
-    ):
+    if handler != b"vide" or len(data) < VISUAL_ENTRY_FIXED:
         entry.prefix = bytes(data)
         return entry
     # Visual sample entry: a counted compressor name, then child boxes.
@@ -693,15 +689,27 @@ def _read_stz2(box: Box) -> array:
     raise CleanError("corrupt MP4: compact sample sizes with an invalid field size")
 
 
+def _codec_config(entry: Box, kind: bytes) -> bytes | None:
+    """A sample entry's avcC/hvcC payload, even when its children did not parse as boxes."""
+    child = entry.child(kind)
+    if child is not None:
+        return child.prefix
+    at = entry.prefix.find(kind, VISUAL_ENTRY_FIXED - 4)
+    if entry.children is None and at >= 4:
+        size = int.from_bytes(entry.prefix[at - 4 : at], "big")
+        return entry.prefix[at + 4 : at - 4 + size]
+    return None
+
+
 def _sample_filters(stbl: Box) -> dict[int, SampleFilter]:
     found: dict[int, SampleFilter] = {}
     stsd = stbl.child(b"stsd")
     for index, entry in enumerate((stsd.children if stsd else None) or (), start=1):
-        avcc, hvcc = entry.child(b"avcC"), entry.child(b"hvcC")
-        if avcc is not None and len(avcc.prefix) > 4:
-            found[index] = _nal_filter((avcc.prefix[4] & 3) + 1, False)
-        elif hvcc is not None and len(hvcc.prefix) > 21:
-            found[index] = _nal_filter((hvcc.prefix[21] & 3) + 1, True)
+        avcc, hvcc = _codec_config(entry, b"avcC"), _codec_config(entry, b"hvcC")
+        if avcc is not None and len(avcc) > 4:
+            found[index] = _nal_filter((avcc[4] & 3) + 1, False)
+        elif hvcc is not None and len(hvcc) > 21:
+            found[index] = _nal_filter((hvcc[21] & 3) + 1, True)
         elif entry.type == b"mp4a" and aacfill.is_aac_esds(entry.prefix):
             found[index] = _AAC_FILTER
     return found
