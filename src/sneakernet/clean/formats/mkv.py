@@ -557,17 +557,24 @@ def _write_void(out: BinaryIO, room: int) -> None:
 def _copy_cluster(
     f: BinaryIO, out: BinaryIO, child: _Child, segment: _Segment, here: int
 ) -> _ClusterMap:
+    """Write one cluster; its size field keeps its original width where it fits.
+
+    Keeping the width keeps cluster sizes as they were, so optional hints such
+    as PrevSize stay true for clusters that did not change.
+    """
+    size_width = child.data_start - (segment.data_start + child.offset) - len(encode_id(CLUSTER))
     f.seek(child.data_start)
     payload = f.read(child.size)
     if len(payload) != child.size:
         raise CleanError("truncated Matroska file: a cluster runs past the end")
     zeros = segment.zeros.get(child.offset, {})
     cleaned = _clean_cluster(payload, segment, zeros) if segment.filters or zeros else None
-    if cleaned is None:
-        out.write(encode_id(CLUSTER) + encode_size(len(payload)) + payload)
-        return _ClusterMap(here, [])
-    body, shifts = cleaned
-    out.write(encode_id(CLUSTER) + encode_size(len(body)) + body)
+    body, shifts = cleaned if cleaned is not None else (payload, [])
+    try:
+        size_field = encode_size(len(body), size_width)
+    except EbmlError:
+        size_field = encode_size(len(body))
+    out.write(encode_id(CLUSTER) + size_field + body)
     return _ClusterMap(here, shifts)
 
 
