@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import aacfill, h264sei, mp3
+from sneakernet.clean.formats import aacfill, h264sei, mp3, mpeg4user
 from sneakernet.clean.formats._ebml import (
     CRC32,
     VOID,
@@ -201,6 +201,10 @@ def _track_filters(payload: bytes, segment: _Segment) -> None:
             length, hevc = (private[4] & 3) + 1, False
         elif codec == "V_MPEGH/ISO/HEVC" and len(private) > 21:
             length, hevc = (private[21] & 3) + 1, True
+        elif codec.startswith("V_MPEG4/ISO/") and codec != "V_MPEG4/ISO/AVC":
+            segment.filters[number] = mpeg4user.blank
+            segment.texts[number] = mpeg4user.texts
+            continue
         elif codec == "A_MPEG/L3":
             segment.mp3_tracks.add(number)
             continue
@@ -253,6 +257,8 @@ def _clean_tracks(payload: bytes) -> bytes:
                 (b"S_TEXT/ASS", b"S_TEXT/SSA", b"S_ASS", b"S_SSA")
             ):
                 p = clean_ass_header(p)
+            elif i == CODEC_PRIVATE and codec.startswith(b"V_MPEG4/ISO/"):
+                p = mpeg4user.blank(p) or p
             kept.append(element(i, p))
         entries.append(master(TRACK_ENTRY, kept, _has_crc(fields)))
     return master(TRACKS, entries, _has_crc(parts))
@@ -599,6 +605,11 @@ def _element_findings(child: _Child, payload: bytes, findings: list[Finding]) ->
                 if i in (TRACK_NAME, CODEC_NAME):
                     label = "TrackName" if i == TRACK_NAME else "CodecName"
                     findings.append(Finding(f"Matroska:{label}", shorten(p), _WHY))
+                elif i == CODEC_PRIVATE and mpeg4user.texts(p):
+                    for text in mpeg4user.texts(p):
+                        findings.append(
+                            Finding("Matroska:encoder string in codec setup", shorten(text), _WHY)
+                        )
                 elif i == CODEC_PRIVATE and clean_ass_header(p) != p and b"[Script Info]" in p:
                     findings.append(
                         Finding("Matroska:ASS Script Info", "credits or tool lines", _WHY)

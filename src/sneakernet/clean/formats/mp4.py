@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import aacfill, h264sei, mp3
+from sneakernet.clean.formats import aacfill, h264sei, mp3, mpeg4user
 from sneakernet.clean.formats._boxes import (
     VISUAL_ENTRY_FIXED,
     Box,
@@ -76,6 +76,8 @@ _CHAPTER_FILTER = SampleFilter(
     lambda sample: [t for t in [_chapter_title(sample)] if t],
     "chapter titles are free text that can name anyone",
 )
+
+_MPEG4_FILTER = SampleFilter("MPEG4:encoder string", mpeg4user.blank, mpeg4user.texts)
 
 _AAC_FILTER = SampleFilter(
     "AAC:encoder string",
@@ -519,6 +521,14 @@ def _clean_sample_entry(entry: Box, findings: list[Finding], handler: bytes | No
             continue
         if child.type == b"hvcC":
             child.prefix = _clean_hvcc(child.prefix, findings)
+        elif child.type == b"esds":
+            for text in mpeg4user.texts(child.prefix):
+                findings.append(
+                    Finding(
+                        "MPEG4:encoder string", shorten(text), "names the encoder and its version"
+                    )
+                )
+            child.prefix = mpeg4user.blank(child.prefix) or child.prefix
         kept.append(child)
     return Box(entry.type, bytes(data[:VISUAL_ENTRY_FIXED]), kept)
 
@@ -710,6 +720,8 @@ def _sample_filters(stbl: Box) -> dict[int, SampleFilter]:
             found[index] = _nal_filter((avcc[4] & 3) + 1, False)
         elif hvcc is not None and len(hvcc) > 21:
             found[index] = _nal_filter((hvcc[21] & 3) + 1, True)
+        elif entry.type == b"mp4v":
+            found[index] = _MPEG4_FILTER
         elif entry.type == b"mp4a" and aacfill.is_aac_esds(entry.prefix):
             found[index] = _AAC_FILTER
     return found
