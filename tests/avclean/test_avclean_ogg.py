@@ -111,3 +111,16 @@ def test_truncated_ogg_is_refused(tmp_path: Path) -> None:
     cut.write_bytes(src.read_bytes()[:5000])
     with pytest.raises(CleanError, match="truncated Ogg"):
         clean_file(cut, tmp_path / "out.ogg", CleanOptions())
+
+
+def test_ogg_theora_and_vorbis_streams_both_cleaned(tmp_path: Path) -> None:
+    src = make_media(tmp_path / "clip.ogv", "-f", "lavfi", "-i", "testsrc=size=128x96:rate=10:duration=1",
+                     *audio_source(), "-c:v", "libtheora", "-c:a", "libvorbis",
+                     "-metadata", "title=PlantedTheoraQx")  # fmt: skip
+    labels = {f.field.split(":")[0] for f in inspect_file(src)}
+    assert {"Theora", "Vorbis"} <= labels
+    dst = tmp_path / "clean.ogv"
+    clean_file(src, dst, CleanOptions())
+    assert_nothing_left(dst, ["PlantedTheoraQx"])
+    _pages_valid(dst.read_bytes())
+    assert packets(dst) == packets(src)

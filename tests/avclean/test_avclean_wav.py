@@ -69,3 +69,12 @@ def test_truncated_wav_is_refused(dirty_wav: Path, tmp_path: Path) -> None:
     cut.write_bytes(dirty_wav.read_bytes()[:1000])
     with pytest.raises(CleanError, match="truncated WAV"):
         clean_file(cut, tmp_path / "out.wav", CleanOptions())
+
+
+def test_wav_keep_music_tags_keeps_korean_titles(tmp_path: Path) -> None:
+    src = make_media(tmp_path / "song.wav", *audio_source(), "-c:a", "pcm_s16le",
+                     *metadata_args({"title": "아리랑", "artist": "PlantedSingerQx"}))  # fmt: skip
+    dst = tmp_path / "kept.wav"
+    clean_file(src, dst, CleanOptions(keep_music_tags=True))
+    assert "아리랑".encode() in dst.read_bytes()
+    assert {f.value for f in inspect_file(dst)} == {"아리랑", "PlantedSingerQx"}

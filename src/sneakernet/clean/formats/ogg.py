@@ -57,6 +57,7 @@ class _Codec:
     framing: bool
 
 
+_SKELETON = b"fishead\x00"
 _CODECS = (
     (b"\x01vorbis", _Codec("Vorbis", 3, 1, b"\x03vorbis", True)),
     (b"OpusHead", _Codec("Opus", 2, 1, b"OpusTags", False)),
@@ -113,12 +114,16 @@ def _page_packets(f: BinaryIO, page: _Page) -> list[tuple[bytes, bool]]:
 
 def _streams(f: BinaryIO, pages: list[_Page]) -> dict[int, _Stream]:
     streams: dict[int, _Stream] = {}
+    skeletons: set[int] = set()
     partial: dict[int, bytes] = {}
     for index, page in enumerate(pages):
         if page.flags & 0x02:  # beginning of stream: find the codec
             first = _page_packets(f, page)
             magic = first[0][0] if first else b""
             codec = next((c for m, c in _CODECS if magic.startswith(m)), None)
+            if magic.startswith(_SKELETON):
+                skeletons.add(page.serial)
+                continue  # an index of the other streams: no comments, copied as it is
             if codec is None:
                 raise CleanError(
                     f"Ogg stream with codec {shorten(magic[:8])!r} is not supported "
@@ -129,6 +134,8 @@ def _streams(f: BinaryIO, pages: list[_Page]) -> dict[int, _Stream]:
             continue
         stream = streams.get(page.serial)
         if stream is None:
+            if page.serial in skeletons:
+                continue
             raise CleanError("corrupt Ogg file: a page belongs to no stream that began")
         if len(stream.packets) >= stream.codec.headers:
             continue

@@ -60,7 +60,11 @@ def info_items(payload: bytes) -> list[tuple[bytes, str]]:
     while pos + 8 <= len(payload):
         kind, length = struct.unpack_from("<4sI", payload, pos)
         text = payload[pos + 8 : pos + 8 + length].split(b"\x00")[0]
-        items.append((kind, text.decode("latin-1")))
+        try:
+            value = text.decode("utf-8")  # what current tools write
+        except UnicodeDecodeError:
+            value = text.decode("latin-1")
+        items.append((kind, value))
         pos += 8 + length + (length & 1)
     return items
 
@@ -90,7 +94,7 @@ def _findings(f: BinaryIO, chunk: Chunk) -> list[Finding]:
 def info_list(fields: dict[bytes, str]) -> bytes:
     body = b"INFO"
     for kind, value in fields.items():
-        raw = value.encode("latin-1", "replace") + b"\x00"
+        raw = value.encode("utf-8") + b"\x00"  # Korean titles survive
         body += kind + struct.pack("<I", len(raw)) + raw + (b"\x00" if len(raw) & 1 else b"")
     return b"LIST" + struct.pack("<I", len(body)) + body
 
