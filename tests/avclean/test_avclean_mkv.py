@@ -139,3 +139,16 @@ def test_webm_vp9_opus_is_cleaned(tmp_path: Path) -> None:
     assert_nothing_left(dst, ["PlantedWebmQx", "PlantedVoiceQx"])
     assert dst.read_bytes()[:64].count(b"webm") == 1, "still a WebM document"
     assert packets(dst) == packets(src)
+
+
+def test_matroska_audio_keep_music_tags(tmp_path: Path) -> None:
+    tags = {"title": "PlantedSongQx", "artist": "PlantedSingerQx", "album": "PlantedAlbumQx",
+            "track": "3", "comment": "PlantedCommentQx"}  # fmt: skip
+    args = [a for k, v in tags.items() for a in ("-metadata", f"{k}={v}")]
+    src = make_media(tmp_path / "song.mka", *audio_source(), "-c:a", "libopus", *args)
+    dst = tmp_path / "kept.mka"
+    clean_file(src, dst, CleanOptions(keep_music_tags=True))
+    shown = exiftool_tags(dst)
+    assert all(v in shown for v in ("PlantedSongQx", "PlantedSingerQx", "PlantedAlbumQx"))
+    assert_nothing_left(dst, ["PlantedCommentQx"])
+    assert packets(dst) == packets(src)

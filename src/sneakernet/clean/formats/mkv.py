@@ -52,7 +52,7 @@ TITLE, DATE_UTC, SEGMENT_UID = 0x7BA9, 0x4461, 0x73A4
 TRACK_ENTRY, TRACK_NUMBER, TRACK_NAME, CODEC_ID, CODEC_PRIVATE, CODEC_NAME = (
     0xAE, 0xD7, 0x536E, 0x86, 0x63A2, 0x258688,
 )  # fmt: skip
-SIMPLE_BLOCK, BLOCK_GROUP, BLOCK = 0xA3, 0xA0, 0xA1
+SIMPLE_BLOCK, BLOCK_GROUP, BLOCK, TRACK_TYPE = 0xA3, 0xA0, 0xA1, 0x83
 CHAPTER_DISPLAY, EDITION_DISPLAY, CHAP_PROCESS = 0x80, 0x4520, 0x6944
 ATTACHED_FILE, FILE_NAME, FILE_MIME, FILE_DESCRIPTION = 0x61A7, 0x466E, 0x4660, 0x467E
 CUE_POINT, CUE_TRACK_POSITIONS, CUE_CLUSTER_POSITION, CUE_RELATIVE_POSITION = 0xBB, 0xB7, 0xF1, 0xF0
@@ -62,7 +62,9 @@ SIMPLE_TAG, TAG_NAME, TAG_STRING = 0x67C8, 0x45A3, 0x4487
 
 # Level-1 elements kept (rewritten or copied); everything else is dropped.
 _KEPT_TOP = {INFO, TRACKS, CLUSTER, CUES, CHAPTERS, ATTACHMENTS}
-_SEEKABLE = (INFO, TRACKS, CHAPTERS, ATTACHMENTS, CUES)
+_SEEKABLE = (INFO, TRACKS, CHAPTERS, ATTACHMENTS, TAGS, CUES)
+# SimpleTag names a music player shows (album title is ALBUM or TITLE at album level).
+_MUSIC_TAGS = {"TITLE", "ARTIST", "ALBUM", "PART_NUMBER", "TRACKNUMBER"}
 _FONT_MIMES = re.compile(
     r"^(font/|application/(x-truetype-font|x-font|vnd\.ms-opentype|font-sfnt))"
 )
@@ -91,6 +93,7 @@ class _Segment:
     filters: dict[int, Callable[[bytes], bytes | None]] = field(default_factory=dict)
     texts: dict[int, Callable[[bytes], list[bytes]]] = field(default_factory=dict)
     mp3_tracks: set[int] = field(default_factory=set)
+    audio_only: bool = False
     # cluster offset -> block ordinal -> zero ranges in its frame (MP3 ancillary bytes)
     zeros: dict[int, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
 
@@ -127,7 +130,7 @@ class MkvCleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         with open(src, "rb") as f, atomic_output(dst) as out:
             segment = _read_layout(f)
-            _write(f, out, segment)
+            _write(f, out, segment, options.keep_music_tags and segment.audio_only)
 
 
 def _read(f: BinaryIO, child: _Child) -> bytes:
@@ -190,6 +193,12 @@ def _read_layout(f: BinaryIO) -> _Segment:
 
 
 def _track_filters(payload: bytes, segment: _Segment) -> None:
+    kinds = {
+        to_uint(dict(_children(e)).get(TRACK_TYPE, b"\x00"))
+        for i, e in _children(payload)
+        if i == TRACK_ENTRY
+    }
+    segment.audio_only = kinds == {2}
     for entry_id, entry in _children(payload):
         if entry_id != TRACK_ENTRY:
             continue
@@ -234,9 +243,10 @@ def _has_crc(parts: list[tuple[int, bytes]]) -> bool:
 # --- rewriting the small level-1 elements -------------------------------------------------
 
 
-def _clean_info(payload: bytes) -> bytes:
+def _clean_info(payload: bytes, keep_title: bool = False) -> bytes:
     parts = _children(payload)
-    kept = [element(i, p) for i, p in parts if i in (TIMESTAMP_SCALE, DURATION)]
+    wanted = (TIMESTAMP_SCALE, DURATION, TITLE) if keep_title else (TIMESTAMP_SCALE, DURATION)
+    kept = [element(i, p) for i, p in parts if i in wanted]
     kept += [element(MUXING_APP, b""), element(WRITING_APP, b"")]
     return master(INFO, kept, _has_crc(parts))
 
@@ -493,7 +503,31 @@ def _seek_head(positions: dict[int, int]) -> bytes:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _write(f: BinaryIO, out: BinaryIO, segment: _Segment) -> None:
+def _music_tags(payload: bytes) -> bytes | None:
+    """Tags holding only title, artist, album and track number (Matroska audio)."""
+    parts = _children(payload)
+    tags = []
+    for i, p in parts:
+        if i != 0x7373:  # Tag
+            continue
+        fields = _children(p)
+        targets = [element(k, v) for k, v in fields if k == 0x63C0]
+        simple = []
+        for k, v in fields:
+            if k != SIMPLE_TAG:
+                continue
+            inner = _children(v)
+            name = dict(inner).get(TAG_NAME, b"").decode("utf-8", "replace").upper()
+            if name in _MUSIC_TAGS:
+                simple.append(
+                    element(k, b"".join(element(a, b) for a, b in inner if a != SIMPLE_TAG))
+                )
+        if simple:
+            tags.append(master(0x7373, targets + simple, False))
+    return master(TAGS, tags, _has_crc(parts)) if tags else None
+
+
+def _write(f: BinaryIO, out: BinaryIO, segment: _Segment, keep_music: bool = False) -> None:
     _mp3_ancillary(f, segment)
     out.write(segment.ebml_header)
     segment_at = out.tell()
@@ -501,20 +535,18 @@ def _write(f: BinaryIO, out: BinaryIO, segment: _Segment) -> None:
     base = out.tell()
     rewritten: dict[int, bytes] = {}  # by old offset
     for child in segment.top:
-        if child.id in (INFO, TRACKS, CHAPTERS, ATTACHMENTS):
+        if child.id in (INFO, TRACKS, CHAPTERS, ATTACHMENTS) or (keep_music and child.id == TAGS):
             data = _read(f, child)
             new = {
-                INFO: _clean_info,
+                INFO: lambda p: _clean_info(p, keep_music),
                 TRACKS: _clean_tracks,
                 CHAPTERS: lambda p: _clean_chapters(CHAPTERS, p),
                 ATTACHMENTS: _clean_attachments,
+                TAGS: _music_tags,
             }[child.id](data)
             if new is not None:
                 rewritten[child.offset] = new
-    kept = [
-        c for c in segment.top
-        if c.id in (CLUSTER, CUES) or (c.id in _KEPT_TOP and c.offset in rewritten)
-    ]  # fmt: skip
+    kept = [c for c in segment.top if c.id in (CLUSTER, CUES) or c.offset in rewritten]
     if not any(c.id == CLUSTER for c in kept):
         raise CleanError("Matroska file without any cluster: no audio or video to keep")
     present = {c.id: 0 for c in kept if c.id in _SEEKABLE}
