@@ -138,16 +138,24 @@ class Mp3Cleaner:
     name = "mp3"
 
     def sniff(self, head: bytes, path: Path) -> bool:
+        """An MPEG audio frame followed by another one (or by a tag, or the end).
+
+        Layer I is not accepted without an ID3 tag: its sync pattern is the
+        UTF-16 byte order mark (FF FE), which starts many text files.
+        """
         tagged = head.startswith(b"ID3")
         head = audiotags.after_leading_tags(head, path)
-        start = 0
         if not head:
             return tagged  # an ID3 tag cut short: almost surely an MP3, let clean say so
-        header = frame_header(head[start : start + 4])
-        if header is None:
+        header = frame_header(head[:4])
+        if header is None or (not tagged and (head[1] >> 1) & 3 == 3):
             return False
-        following = head[start + header.length : start + header.length + 4]
-        return len(following) < 4 or frame_header(following) is not None
+        following = head[header.length : header.length + 8]
+        if len(following) >= 4:
+            return frame_header(following) is not None or following.startswith(
+                (b"TAG", b"APETAGEX", b"ID3")
+            )
+        return len(head) == header.length  # exactly one frame, and the file ends there
 
     def inspect(self, path: Path) -> list[Finding]:
         layout = _layout(path)
