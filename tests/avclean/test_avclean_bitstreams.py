@@ -107,3 +107,35 @@ def test_vorbis_comments_round_trip(fields: list[tuple[str, str]], vendor: str) 
     assert vorbiscomment.parse(vorbiscomment.build(fields, vendor)) == (vendor, fields)
     kept = vorbiscomment.music_only(fields)
     assert [k for k, _ in kept] == [k for k in vorbiscomment.MUSIC_KEYS if k in dict(fields)]
+
+
+def _ebml_signed(value: int) -> bytes:
+    for width in range(1, 9):
+        bias = (1 << (7 * width - 1)) - 1
+        if -bias <= value <= bias:
+            return _ebml.encode_size(value + bias, width)
+    raise ValueError(value)
+
+
+@given(
+    st.lists(st.binary(max_size=600), min_size=2, max_size=6),
+    st.sampled_from(["xiph", "ebml", "fixed"]),
+)
+def test_laced_blocks_split_into_their_frames(frames: list[bytes], lacing: str) -> None:
+    from sneakernet.clean.formats.mkv import _parse_block
+
+    if lacing == "fixed":
+        frames = [frames[0]] * len(frames)
+    head = b"\x81\x00\x00" + bytes([{"xiph": 0x82, "ebml": 0x86, "fixed": 0x84}[lacing]])
+    lace = bytes([len(frames) - 1])
+    if lacing == "xiph":
+        for f in frames[:-1]:
+            lace += b"\xff" * (len(f) // 255) + bytes([len(f) % 255])
+    elif lacing == "ebml":
+        lace += _ebml.encode_size(len(frames[0]))
+        for prev, f in zip(frames[:-2], frames[1:-1], strict=True):
+            lace += _ebml_signed(len(f) - len(prev))
+    parsed = _parse_block(head + lace + b"".join(frames))
+    assert parsed is not None and parsed.track == 1 and parsed.frames == frames
+    again = _parse_block(parsed.to_bytes())
+    assert again is not None and again.frames == frames

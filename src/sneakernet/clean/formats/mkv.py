@@ -33,6 +33,7 @@ from sneakernet.clean.formats._ebml import (
     header,
     master,
     master_body,
+    read_size,
     to_uint,
     uint,
 )
@@ -94,8 +95,8 @@ class _Segment:
     texts: dict[int, Callable[[bytes], list[bytes]]] = field(default_factory=dict)
     mp3_tracks: set[int] = field(default_factory=set)
     audio_only: bool = False
-    # cluster offset -> block ordinal -> zero ranges in its frame (MP3 ancillary bytes)
-    zeros: dict[int, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
+    # cluster offset -> block ordinal -> frame index -> zero ranges (MP3 ancillary bytes)
+    zeros: dict[int, dict[int, dict[int, list[tuple[int, int]]]]] = field(default_factory=dict)
 
 
 class MkvCleaner:
@@ -336,36 +337,107 @@ class _ClusterMap:
         return old - sum(removed for at, removed in self.shifts if at < old)
 
 
-def _frame_of(block: bytes) -> tuple[int, int] | None:
-    """(track number, start of the frame) of an unlaced block; None when laced."""
-    width = 1
-    while width <= 8 and not block[0] & (0x80 >> (width - 1)):
-        width += 1
-    track = int.from_bytes(block[:width], "big") & ((1 << (7 * width)) - 1)
-    flags_at = width + 2
-    if flags_at >= len(block) or block[flags_at] & 0x06:
+@dataclass
+class _Block:
+    """A block's frames: one, or several when the block is laced."""
+
+    track: int
+    head: bytes  # track number, timecode and flags
+    frames: list[bytes]
+    laced: bool
+
+    def to_bytes(self) -> bytes:
+        if not self.laced:
+            return self.head + self.frames[0]
+        # Written back with Xiph lacing, which any frame sizes fit.
+        head = self.head[:-1] + bytes([(self.head[-1] & 0xF9) | 0x02])
+        lace = bytes([len(self.frames) - 1])
+        for frame in self.frames[:-1]:
+            lace += b"\xff" * (len(frame) // 255) + bytes([len(frame) % 255])
+        return head + lace + b"".join(self.frames)
+
+
+def _lace_sizes(block: bytes, pos: int, lacing: int, count: int) -> tuple[list[int], int]:
+    sizes: list[int] = []
+    if lacing == 1:  # Xiph: each size as a run of 255s and a last byte
+        for _ in range(count - 1):
+            size = 0
+            while True:
+                byte = block[pos]
+                pos += 1
+                size += byte
+                if byte != 255:
+                    break
+            sizes.append(size)
+    elif lacing == 3:  # EBML: first size, then signed differences
+        first, pos = read_size(block, pos)
+        if first is None:
+            raise EbmlError("unknown size in a lace")
+        sizes.append(first)
+        for _ in range(count - 2):
+            start = pos
+            raw, pos = read_size(block, pos)
+            if raw is None:
+                raise EbmlError("unknown size in a lace")
+            sizes.append(sizes[-1] + raw - ((1 << (7 * (pos - start) - 1)) - 1))
+    else:  # fixed: equal frames
+        total = len(block) - pos
+        if total % count:
+            raise EbmlError("fixed lacing that does not divide the block")
+        sizes = [total // count] * (count - 1)
+    return sizes, pos
+
+
+def _parse_block(block: bytes) -> _Block | None:
+    """The frames of a Block or SimpleBlock; None when it does not parse."""
+    if not block or not block[0]:
         return None
-    return track, flags_at + 1
+    width = 9 - block[0].bit_length()
+    flags_at = width + 2
+    if width > 8 or flags_at >= len(block):
+        return None
+    track = int.from_bytes(block[:width], "big") & ((1 << (7 * width)) - 1)
+    head = block[: flags_at + 1]
+    lacing = (block[flags_at] >> 1) & 3
+    if lacing == 0:
+        return _Block(track, head, [block[flags_at + 1 :]], False)
+    try:
+        count = block[flags_at + 1] + 1
+        sizes, pos = _lace_sizes(block, flags_at + 2, lacing, count)
+    except (IndexError, EbmlError):
+        return None
+    sizes.append(len(block) - pos - sum(sizes))
+    if any(size < 0 for size in sizes):
+        return None
+    frames = []
+    for size in sizes:
+        frames.append(block[pos : pos + size])
+        pos += size
+    return _Block(track, head, frames, True)
 
 
 def _clean_block(
-    block: bytes, segment: _Segment, zeros: list[tuple[int, int]] | None
+    block: bytes, segment: _Segment, zeros: dict[int, list[tuple[int, int]]] | None
 ) -> bytes | None:
-    found = _frame_of(block) if block else None
-    if found is None:
+    """The block with its frames cleaned; None when nothing changed."""
+    parsed = _parse_block(block)
+    if parsed is None:
         return None
-    track, start = found
-    if zeros:
-        frame = bytearray(block[start:])
-        for at, length in zeros:
-            frame[at : at + length] = bytes(length)
-        block = block[:start] + bytes(frame)
-    if track not in segment.filters:
-        return block if zeros else None
-    cleaned = segment.filters[track](block[start:])
-    if cleaned is None:
-        return block if zeros else None
-    return block[:start] + cleaned
+    changed = False
+    for index, frame in enumerate(parsed.frames):
+        if zeros and index in zeros:
+            buffer = bytearray(frame)
+            for at, length in zeros[index]:
+                buffer[at : at + length] = bytes(length)
+            frame = bytes(buffer)
+            changed = True
+        if parsed.track in segment.filters:
+            cleaned = segment.filters[parsed.track](frame)
+            if cleaned is not None:
+                frame = cleaned
+                changed = True
+        parsed.frames[index] = frame
+    return parsed.to_bytes() if changed else None
 
 
 def _blocks(parts: list[tuple[int, bytes]]):
@@ -380,7 +452,7 @@ def _blocks(parts: list[tuple[int, bytes]]):
 
 
 def _clean_cluster(
-    payload: bytes, segment: _Segment, zeros: dict[int, list[tuple[int, int]]]
+    payload: bytes, segment: _Segment, zeros: dict[int, dict[int, list[tuple[int, int]]]]
 ) -> tuple[bytes, list[tuple[int, int]]] | None:
     """The cluster payload with cleaned blocks, and where it shrank; None when unchanged."""
     parts = _children(payload)
@@ -427,28 +499,34 @@ def _mp3_ancillary(f: BinaryIO, segment: _Segment) -> bytes | None:
         return None
     hidden = None
     for track in segment.mp3_tracks:
-        frames: list[tuple[int, int, bytes]] = []  # (cluster offset, block ordinal, frame)
+        frames: list[
+            tuple[int, int, int, bytes]
+        ] = []  # (cluster, block ordinal, frame index, frame)
         for child in segment.top:
             if child.id != CLUSTER:
                 continue
             for ordinal, (_, block) in enumerate(_blocks(_children(_read(f, child)))):
-                found = _frame_of(block) if block else None
-                if found and found[0] == track:
-                    frames.append((child.offset, ordinal, block[found[1] :]))
-        ranges, text = mp3.ancillary_by_piece([frame for _, _, frame in frames])
+                parsed = _parse_block(block)
+                if parsed and parsed.track == track:
+                    frames += [
+                        (child.offset, ordinal, k, frame) for k, frame in enumerate(parsed.frames)
+                    ]
+        ranges, text = mp3.ancillary_by_piece([frame for _, _, _, frame in frames])
         hidden = hidden or text
         for index, piece_ranges in ranges.items():
-            cluster, ordinal, _ = frames[index]
-            segment.zeros.setdefault(cluster, {})[ordinal] = piece_ranges
+            cluster, ordinal, k, _ = frames[index]
+            segment.zeros.setdefault(cluster, {}).setdefault(ordinal, {})[k] = piece_ranges
     return hidden
 
 
 def _block_findings(payload: bytes, segment: _Segment, findings: list[Finding]) -> None:
     """Encoder strings in one cluster's frames (encoders write them into the first)."""
     for _, block in _blocks(_children(payload)):
-        found = _frame_of(block) if block else None
-        if found and found[0] in segment.texts:
-            for text in segment.texts[found[0]](block[found[1] :]):
+        parsed = _parse_block(block)
+        if parsed is None or parsed.track not in segment.texts:
+            continue
+        for frame in parsed.frames:
+            for text in segment.texts[parsed.track](frame):
                 findings.append(
                     Finding("Matroska:encoder string in stream", shorten(text),
                             "names the encoder, its version and settings")
