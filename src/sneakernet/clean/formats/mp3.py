@@ -96,6 +96,7 @@ class _Layout:
     audio_end: int  # end of the last whole frame
     tags_start: int  # where trailing tags begin (audio_end <= tags_start)
     first_frame: bytes
+    junk: int = 0  # bytes between the tags and the first frame, dropped
 
 
 def _layout(path: Path) -> _Layout:
@@ -111,13 +112,35 @@ def _layout(path: Path) -> _Layout:
         except ValueError as exc:
             raise CleanError(f"corrupt MP3 tag: {exc}") from None
         tags_start = back[-1].start if back else size
-        first = frame_header(read_at(start, 4))
-        if first is None:
+        audio = _first_frame(read_at(start, _RESYNC_WINDOW))
+        if audio is None:
             raise CleanError("not an MP3: no MPEG audio frame where the audio should start")
-        end = _walk_frames(read_at, start, tags_start)
-        if end == start:
+        first = frame_header(read_at(start + audio, 4))
+        assert first is not None
+        end = _walk_frames(read_at, start + audio, tags_start)
+        if end == start + audio:
             raise CleanError("truncated MP3: not one whole audio frame")
-        return _Layout(front + back, start, end, tags_start, read_at(start, first.length))
+        layout = _Layout(
+            front + back, start + audio, end, tags_start, read_at(start + audio, first.length)
+        )
+        layout.junk = audio
+        return layout
+
+
+_RESYNC_WINDOW = 64 * 1024  # how far past the tags the first frame may sit
+
+
+def _first_frame(head: bytes) -> int | None:
+    """Offset of the first frame that another frame follows (junk before it is skipped)."""
+    pos = head.find(b"\xff")
+    while 0 <= pos < len(head) - 4:
+        header = frame_header(head[pos : pos + 4])
+        if header is not None:
+            following = head[pos + header.length : pos + header.length + 4]
+            if len(following) < 4 or frame_header(following) is not None:
+                return pos
+        pos = head.find(b"\xff", pos + 1)
+    return None
 
 
 def _walk_frames(read_at, start: int, limit: int) -> int:
@@ -147,6 +170,8 @@ class Mp3Cleaner:
         head = audiotags.after_leading_tags(head, path)
         if not head:
             return tagged  # an ID3 tag cut short: almost surely an MP3, let clean say so
+        if tagged and frame_header(head[:4]) is None:
+            return _first_frame(head) is not None  # junk between the tag and the audio
         header = frame_header(head[:4])
         if header is None or (not tagged and (head[1] >> 1) & 3 == 3):
             return False
@@ -171,6 +196,11 @@ class Mp3Cleaner:
             hidden = ancillary_text(bytes(_audio(f, layout)))
         if hidden:
             findings.append(ancillary_finding(hidden))
+        if layout.junk:
+            findings.append(
+                Finding("File:DataBeforeAudio", f"{layout.junk} bytes before the first frame",
+                        "hidden bytes a player skips but a hex editor shows")
+            )  # fmt: skip
         if layout.audio_end < layout.tags_start:
             findings.append(
                 Finding("File:TrailingData", f"{layout.tags_start - layout.audio_end} bytes after the last frame",
