@@ -1,4 +1,4 @@
-"""Properties of the bit-level helpers the container cleaners rely on."""
+"""Properties of the bit-level functions the container cleaners rely on."""
 
 from __future__ import annotations
 

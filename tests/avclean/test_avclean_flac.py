@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from avclean_helpers import (
+from avclean_media import (
     assert_nothing_left,
     assert_planted,
     audio_source,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import av
 import pytest
-from avclean_helpers import (
+from avclean_media import (
     assert_nothing_left,
     assert_planted,
     audio_source,
@@ -102,7 +102,7 @@ def test_mp4_h264_aac_loses_every_planted_field_and_encoder_string(tmp_path: Pat
     dst = _clean(src, tmp_path)
 
     assert_nothing_left(dst, PLANTED_STRINGS)
-    assert "2023" not in __import__("avclean_helpers").exiftool_tags(dst)
+    assert "2023" not in exiftool_tags(dst)
     assert inspect_file(dst) == []
     assert decode_all(dst) == decode_all(src)
     # Video: exactly what ffmpeg's filter_units leaves after dropping the SEI.

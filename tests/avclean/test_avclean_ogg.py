@@ -8,7 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from avclean_helpers import (
+from avclean_media import (
     assert_nothing_left,
     assert_planted,
     audio_source,

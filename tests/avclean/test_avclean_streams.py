@@ -6,7 +6,7 @@ from pathlib import Path
 
 import av
 import pytest
-from avclean_helpers import (
+from avclean_media import (
     assert_nothing_left,
     assert_planted,
     audio_source,
