@@ -122,9 +122,9 @@ def probe(path: Path) -> MediaInfo:
                 info.video.append(
                     VideoStream(
                         index=n,
-                        codec=cc.name,
+                        codec=cc.codec.canonical_name,
                         profile=cc.profile,
-                        level=_level(cc.name, getattr(cc, "level", None)),
+                        level=_level(cc.codec.canonical_name, getattr(cc, "level", None)),
                         width=cc.width,
                         height=cc.height,
                         fps=round(float(rate), 3) if rate else 0.0,
@@ -137,7 +137,7 @@ def probe(path: Path) -> MediaInfo:
                 info.audio.append(
                     AudioStream(
                         index=n,
-                        codec=cc.name,
+                        codec=cc.codec.canonical_name,
                         profile=cc.profile,
                         channels=cc.channels,
                         sample_rate=cc.sample_rate,
@@ -149,7 +149,7 @@ def probe(path: Path) -> MediaInfo:
                 info.subtitles.append(
                     SubtitleStream(
                         index=n,
-                        codec=cc.name,
+                        codec=cc.codec.canonical_name,
                         language=_language(stream.metadata),
                         is_text=bool(cc.codec.text_sub),
                     )
