@@ -22,6 +22,8 @@ SIDECAR_SUFFIXES = (".srt", ".smi", ".sami", ".ass", ".ssa", ".vtt")
 KOREAN_TAGS = {"ko", "kor", "korean", "kr", "ko-kr", "kor-kr", "한국어", "한글"}
 FONT_FILE = "NanumSquareR.ttf"
 FONT_NAME = "NanumSquare"
+LANGUAGE_NAMES = KOREAN_TAGS | {"english", "chinese", "japanese", "russian"}
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}([-_][a-z]{2,4})?$")
 BITMAP_CODECS = {"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub"}
 
 
@@ -98,7 +100,7 @@ def find_sidecars(video: Path) -> list[SubtitleSource]:
         ):
             continue
         tag = _lang_tag(video, candidate)
-        if tag is not None and "." in tag:
+        if tag is not None and not _LANGUAGE_TAG.match(tag) and tag not in LANGUAGE_NAMES:
             continue  # belongs to another video, e.g. name.part2.srt for name.part2.mkv
         korean = tag in KOREAN_TAGS if tag else _sidecar_is_korean(candidate)
         found.append(SubtitleSource("sidecar", korean, path=candidate, language=tag))
