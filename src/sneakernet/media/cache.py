@@ -51,13 +51,18 @@ def make_key(**parts: Any) -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    """True while the process runs; a zombie (killed, not yet reaped) counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
 
 
 def remove_stale_parts(folder: Path) -> int:
@@ -122,6 +127,8 @@ def place(src: Path, dst: Path) -> None:
     A hard link when the cache and the output folder share a file system,
     else a copy under a temporary name, then a rename.
     """
+    if dst.exists() and os.path.samefile(src, dst):
+        return  # already there (renaming a link onto itself would do nothing)
     tmp = dst.with_name(f".{dst.name}{PART_MARK}{os.getpid()}")
     tmp.unlink(missing_ok=True)
     try:
