@@ -1,0 +1,92 @@
+"""Small pieces: ffmpeg progress, LAME's ancillary bits, the health check, job splits."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mediagen import Clip, ffmpeg, make_clip
+
+from sneakernet.errors import ItemFailed
+from sneakernet.media import ffmpeg as ff
+from sneakernet.media import health, jobs
+from sneakernet.media.mp3_ancillary import zero_ancillary
+
+
+def test_progress_reports_output_time(tmp_path):
+    seen: list[float] = []
+    command = ff.Command(
+        [ff.Input(tmp_path / "x", ["-f", "lavfi"])],
+        [ff.Output(tmp_path / "y.mkv", ["-c:v", "ffv1"])],
+    )
+    argv = command.argv()
+    argv[argv.index("file:" + str(tmp_path / "x"))] = "testsrc=size=64x48:rate=25:duration=3"
+    ff.run(argv, on_progress=seen.append)
+    assert seen and seen == sorted(seen)
+    assert abs(seen[-1] - 3.0) < 0.1
+
+
+def test_ffmpeg_failure_carries_its_message(tmp_path):
+    with pytest.raises(ff.FfmpegError, match="status"):
+        ff.run(ff.Command([ff.Input(tmp_path / "missing.mkv")], [ff.Output(tmp_path / "o.mp4")]))
+
+
+def _md5_of_decoded(path) -> str:
+    import subprocess
+
+    out = subprocess.run(
+        [ff.ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "md5", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return out.stdout.strip()
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    rate=st.sampled_from([44100, 22050, 32000]),
+    channels=st.sampled_from([1, 2]),
+    bitrate=st.sampled_from(["64k", "128k", "192k"]),
+    vbr=st.booleans(),
+)
+def test_lame_name_is_zeroed_and_sound_unchanged(tmp_path_factory, rate, channels, bitrate, vbr):
+    folder = tmp_path_factory.mktemp("mp3")
+    raw, clean = folder / "raw.mp3", folder / "clean.mp3"
+    mode = ["-q:a", "4"] if vbr else ["-b:a", bitrate]
+    ffmpeg(
+        "-f", "lavfi", "-i", f"sine=frequency=300:duration=2:sample_rate={rate}",
+        "-ac", str(channels), "-c:a", "libmp3lame", *mode, "-id3v2_version", "0",
+        "-write_xing", "0", "-write_id3v1", "0", "-flags", "+bitexact", "-f", "mp3", str(raw),
+    )  # fmt: skip
+    data = raw.read_bytes()
+    cleaned = zero_ancillary(data)
+    clean.write_bytes(cleaned)
+    assert b"LAME" not in cleaned and len(cleaned) == len(data)
+    assert _md5_of_decoded(clean) == _md5_of_decoded(raw)
+
+
+def test_health_check_rejects_truncated_and_garbage(tmp_path):
+    whole = make_clip(tmp_path / "whole.mkv", Clip(size="160x120", seconds=2))
+    assert abs(health.check(whole, 2.0) - 2.0) < 0.1
+    with pytest.raises(ItemFailed, match="lasts"):
+        health.check(whole, 4.0)
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(5000))
+    with pytest.raises(ItemFailed):
+        health.check(garbage, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("cores", "items", "expected"),
+    [
+        (2, 4, (2, 1)),
+        (2, 1, (1, 2)),
+        (4, 8, (4, 1)),
+        (16, 8, (8, 2)),
+        (32, 100, (16, 2)),
+        (1, 5, (1, 1)),
+    ],
+)
+def test_default_split_uses_every_core(cores, items, expected):
+    n_jobs, threads = jobs.default_split(cores, items)
+    assert (n_jobs, threads) == expected
+    assert n_jobs * threads <= cores
