@@ -89,7 +89,7 @@ class Cache:
     root: Path
 
     def __post_init__(self) -> None:
-        self.root = Path(self.root)
+        self.root = Path(self.root).absolute()  # ffmpeg runs from the work folder
         (self.root / "objects").mkdir(parents=True, exist_ok=True)
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 

@@ -1,10 +1,16 @@
-"""Is an output whole? Decode every frame and compare its duration with the input's."""
+"""Is an output whole? Decode every frame and compare its duration with the input's.
+
+The decode runs in ffmpeg (all cores, no Python per frame) with `-xerror`,
+so the first damaged packet fails the check.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sneakernet.errors import ItemFailed
+from sneakernet.media import ffmpeg
+from sneakernet.media.ffmpeg import Command, Input, Output
 
 
 def duration_tolerance(expected: float) -> float:
@@ -12,35 +18,22 @@ def duration_tolerance(expected: float) -> float:
     return max(0.5, expected * 0.02)
 
 
-def decoded_duration(path: Path, label: str) -> float:
-    """Time from the first to the end of the last decoded frame; decoding errors raise ItemFailed."""
-    import av
-
-    end, first = 0.0, None
+def decoded_duration(path: Path, label: str | None = None) -> float:
+    """Seconds of picture and sound that decode without error; else ItemFailed."""
+    label = label or path.name
+    ends: list[float] = []
+    command = Command(
+        [Input(path)],
+        [Output(Path("/dev/null"), ["-map", "0:v?", "-map", "0:a?", "-f", "null"])],
+        global_options=["-xerror"],
+    )
     try:
-        with av.open(str(path)) as container:
-            streams = [s for s in container.streams if s.type in ("video", "audio")]
-            if not streams:
-                raise ItemFailed(f"{label}: output has no video or audio stream")
-            for stream in streams:
-                stream.codec_context.thread_type = "AUTO"
-            for frame in container.decode(*streams):
-                if frame.pts is None or frame.time_base is None:
-                    continue
-                start = float(frame.pts * frame.time_base)
-                if frame.duration:
-                    length = float(frame.duration * frame.time_base)
-                elif hasattr(frame, "samples") and frame.sample_rate:
-                    length = frame.samples / frame.sample_rate
-                else:
-                    length = 0.0
-                end = max(end, start + length)
-                first = start if first is None else min(first, start)
-    except av.error.FFmpegError as exc:
+        ffmpeg.run(command, on_progress=ends.append)
+    except ffmpeg.FfmpegError as exc:
         raise ItemFailed(f"{label}: output does not decode ({exc})") from None
-    if first is None:
-        raise ItemFailed(f"{label}: output holds no decodable frame")
-    return end - max(0.0, first)
+    if not ends or ends[-1] <= 0:
+        raise ItemFailed(f"{label}: output holds no decodable picture or sound")
+    return ends[-1]
 
 
 def check(path: Path, expected_duration: float, label: str | None = None) -> float:
