@@ -88,7 +88,8 @@ def _profile_with_crf(workdir: Path, crf: float) -> Path:
     data = tomllib.loads(text)
     assert "crf = " in text and data["video"]["crf"]
     path = workdir / f"notel-crf{crf:.2f}.toml"
-    path.write_text(re.sub(r"(?m)^crf = .*$", f"crf = {crf:.2f}", text))
+    text = re.sub(r"(?m)^crf = .*$", f"crf = {crf:.2f}", text)
+    path.write_text(re.sub(r'(?m)^name = "notel"$', 'name = "notel-benchmark"', text))
     return path
 
 
@@ -127,7 +128,9 @@ def _against_handbrake(workdir: Path, src: Path) -> list[Result]:
         raise RuntimeError("HandBrakeCLI is not installed (make bench installs it)")
     hb_out = workdir / "handbrake.mp4"
     drop_caches()
-    hb = _run([handbrake, "-i", str(src), "-o", str(hb_out), "-Z", "Very Fast 480p30"])
+    # No automatic cropping, so that both outputs show the whole picture for SSIM.
+    hb = _run([handbrake, "-i", str(src), "-o", str(hb_out), "-Z", "Very Fast 480p30",
+               "--crop-mode", "none"])  # fmt: skip
     hb_size = hb_out.stat().st_size
     # Our quality mode at HandBrake's size: find the CRF that lands there.
     crf, size, run, output = 23.0, 0, None, None
@@ -165,7 +168,10 @@ def _four_files(workdir: Path, src: Path) -> list[Result]:
     parts = []
     for n in range(4):
         part = folder / f"part{n}.mkv"
-        _ffmpeg("-ss", str(n * 15), "-t", "15", "-i", str(src), "-c", "copy", str(part))
+        quarter = SECONDS // 4
+        _ffmpeg(
+            "-ss", str(n * quarter), "-t", str(quarter), "-i", str(src), "-c", "copy", str(part)
+        )
         parts.append(part)
     cores = jobs.usable_cores()
     cache = workdir / "cache-four"

@@ -156,6 +156,10 @@ def run_local(jobs: list[Job], workers: int, progress: ProgressSink) -> Iterator
     import multiprocessing
     import queue as queue_module
 
+    if workers <= 1 or len(jobs) <= 1:  # no pool to start: one item after another, here
+        for job in jobs:
+            yield prepare_item(job, progress)
+        return
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
     with ProcessPoolExecutor(
