@@ -40,3 +40,22 @@ def test_unreachable_scheduler_is_a_usage_error(tmp_path):
                      "--cache", tmp_path / "cache", "--dask", "tcp://127.0.0.1:9")  # fmt: skip
     assert result.code == 2, result.stderr
     assert "cannot reach the Dask scheduler" in result.stderr
+
+
+def test_outputs_do_not_depend_on_the_job_split(tmp_path):
+    sources = [
+        make_clip(tmp_path / f"in{n}.mkv", Clip(size="480x270", seconds=1.5, acodec="ac3"))
+        for n in range(2)
+    ]
+    runs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = run_cli("prepare", *sources, "-o", out, "--profile", "notel", "--jobs", jobs,
+                         "--cache", tmp_path / f"cache{jobs}")  # fmt: skip
+        assert result.code == 0, result.stderr
+        runs[jobs] = [(out / f"in{n}.mp4").read_bytes() for n in range(2)]
+    alone = run_cli("prepare", sources[0], "-o", tmp_path / "alone", "--profile", "notel",
+                    "--cache", tmp_path / "cache-alone")  # fmt: skip
+    assert alone.code == 0, alone.stderr
+    assert runs["1"] == runs["2"]
+    assert (tmp_path / "alone" / "in0.mp4").read_bytes() == runs["1"][0]

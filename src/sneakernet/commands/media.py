@@ -148,7 +148,7 @@ def prepare_command(
         "--jobs",
         "-j",
         min=1,
-        help="Items encoded at once (default: cores split with x264 threads).",
+        help="Items encoded at once (default: one per core, one per two cores above four).",
     ),
     dask: str | None = typer.Option(
         None, "--dask", help="Run on a Dask cluster at ADDRESS (needs shared storage)."

@@ -53,9 +53,14 @@ class ItemResult:
 
 
 def default_split(cores: int, items: int) -> tuple[int, int]:
-    """(jobs, threads per job). x264 scales well to a few threads per picture, not to
-    many, and several encodes side by side keep every core busy; so aim for about
-    two threads per job on big machines and one job per core on small ones."""
+    """(jobs, decoder threads per job).
+
+    Each encoder runs a fixed number of threads (the profile's, so output
+    bytes never depend on the machine), and one encode cannot keep many cores
+    busy on small pictures; several encodes side by side can. So: one job per
+    core on machines with up to four cores, one job per two cores on bigger
+    ones, never more jobs than items. Decoding gets the cores split evenly.
+    """
     cores = max(1, cores)
     items = max(1, items)
     jobs = cores if cores <= 4 else max(1, cores // 2)

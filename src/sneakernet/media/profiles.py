@@ -38,6 +38,10 @@ class VideoSpec:
     preset: str | None = None
     gop_seconds: float = 2.0
     tag: str | None = None  # container fourcc, e.g. "XVID"
+    # Encoder threads. Fixed, not taken from the machine: x264 (and the MPEG-4
+    # encoder's slices) write different bytes for different thread counts, and
+    # the same inputs must give the same card on any computer.
+    threads: int = 4
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,12 @@ class PrepareOptions:
     subtitles: str = "auto"  # auto, burn, soft or none
     audio_lang: str | None = None
     max_size: int | None = None  # bytes per output file
-    threads: int = 0  # encoder/decoder threads per job (0: ffmpeg decides)
+    threads: int = 0  # decoder threads per job (0: ffmpeg decides); output bytes do not change
 
     def cache_dict(self) -> dict:
-        # threads stay in: x264's output depends on its thread count.
-        return asdict(self)
+        data = asdict(self)
+        del data["threads"]
+        return data
 
 
 @dataclass
@@ -237,13 +238,11 @@ def _filter_chain(profile: Profile, plan: Plan, subtitle_file: Path | None) -> l
     return chain
 
 
-def _video_encoder_options(profile: Profile, plan: Plan, fps: float, threads: int) -> list[str]:
+def _video_encoder_options(profile: Profile, plan: Plan, fps: float) -> list[str]:
     spec = profile.video
     assert spec is not None
     gop = max(1, round(spec.gop_seconds * fps))
-    opts = ["-c:v", spec.encoder, "-g", str(gop)]
-    if threads:
-        opts += ["-threads", str(threads)]
+    opts = ["-c:v", spec.encoder, "-g", str(gop), "-threads", str(spec.threads)]
     if spec.encoder == "libx264":
         if spec.preset:
             opts += ["-preset", spec.preset]
@@ -318,7 +317,7 @@ def encode_commands(
     else:
         video_map = ["-map", "0:v:0", "-vf", chain]
     fps = float(plan.fps) if plan.fps else info.video[0].fps or 25.0
-    venc = _video_encoder_options(profile, plan, fps, threads)
+    venc = _video_encoder_options(profile, plan, fps)
     common = [*video_map, "-sn", "-dn", *venc]
     if plan.target_bytes is None:
         opts = [*common, *_audio_options(profile, plan, audio), *tail]
