@@ -90,3 +90,22 @@ def test_default_split_uses_every_core(cores, items, expected):
     n_jobs, threads = jobs.default_split(cores, items)
     assert (n_jobs, threads) == expected
     assert n_jobs * threads <= cores
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lines=st.lists(
+        st.text(alphabet=st.sampled_from("가나다라마바사아자차카타파하 .,!?abc123"), max_size=30),
+        min_size=1,
+        max_size=8,
+    ),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp949", "utf-16"]),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_books_become_utf8_with_bom_and_crlf(lines, encoding, newline):
+    from sneakernet.media.documents import normalise_text
+
+    text = newline.join(lines)
+    out = normalise_text(text.encode(encoding))
+    assert out.startswith(b"\xef\xbb\xbf")
+    assert out[3:].decode("utf-8") == "\r\n".join(lines)
