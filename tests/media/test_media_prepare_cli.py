@@ -100,6 +100,14 @@ def test_bad_items_fail_alone_and_the_rest_carry_on(tmp_path):
     assert list((tmp_path / "cache" / "tmp").iterdir()) == []
     for name in ("notes.mkv", "song.m4a", "cut.mp4", "missing.mkv"):
         assert name in result.stderr  # one line per failed item
+    silent = make_clip(src / "silent.mkv", Clip(acodec=None, seconds=0.3))
+    music = run_cli("prepare", silent, src / "song.m4a", "-o", tmp_path / "music",
+                    "--profile", "music", "--cache", tmp_path / "cache", "--json")  # fmt: skip
+    assert music.code == 1
+    by_name = {i["src"].rsplit("/", 1)[1]: i for i in json.loads(music.stdout)}
+    assert "no audio stream" in by_name["silent.mkv"]["reason"]
+    assert by_name["song.m4a"]["status"] == "done"
+    assert sorted(p.name for p in (tmp_path / "music").iterdir()) == ["song.mp3"]
 
 
 def test_korean_audio_is_chosen_unless_another_language_is_asked_for(tmp_path):

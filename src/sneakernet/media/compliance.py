@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from sneakernet.media.probe import CONTAINER_EXTENSIONS, CONTAINER_FORMATS, MediaInfo
-from sneakernet.media.profiles import Profile
-
-
-def _kbit(rate: str | None) -> int | None:
-    if not rate:
-        return None
-    rate = rate.lower()
-    scale = {"k": 1, "m": 1000}.get(rate[-1], None)
-    return int(float(rate[:-1]) * scale) if scale else int(rate) // 1000
+from sneakernet.media.profiles import Profile, bitrate_bits
 
 
 def check(info: MediaInfo, profile: Profile, audio_index: int | None = None) -> list[str]:
@@ -65,8 +57,8 @@ def check(info: MediaInfo, profile: Profile, audio_index: int | None = None) -> 
                 reasons.append(f"audio is AAC {a.profile}, needs AAC-LC")
             if a.channels > aspec.channels:
                 reasons.append(f"audio has {a.channels} channels, needs at most {aspec.channels}")
-            cap = _kbit(aspec.bitrate)
-            if cap and a.bit_rate and a.bit_rate > cap * 1000 * 1.25:
+            cap = bitrate_bits(aspec.bitrate)
+            if a.bit_rate and a.bit_rate > cap * 1.25:
                 reasons.append(
                     f"audio bitrate is {a.bit_rate // 1000}k, needs about {aspec.bitrate}"
                 )

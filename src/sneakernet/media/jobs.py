@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet.errors import ItemFailed
-from sneakernet.media import cache, ffmpeg, health, transcode
+from sneakernet.media import cache, ffmpeg, health, subtitles, transcode
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import Profile
 from sneakernet.media.transcode import PrepareOptions
@@ -107,7 +107,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     key = cache.make_key(
         input=cache.file_hash(job.src),
         profile=job.profile.cache_dict(),
-        subtitle=transcode.subtitles.content_hash(plan.subtitle),
+        subtitle=subtitles.content_hash(plan.subtitle),
         options=job.options.cache_dict(),
         ffmpeg=ffmpeg.version(),
     )

@@ -91,6 +91,13 @@ class ProfileSet:
             ) from None
 
 
+def bitrate_bits(rate: str) -> int:
+    """Bits per second from ffmpeg's notation: "128k", "2M" or "96000"."""
+    rate = rate.strip().lower()
+    scale = {"k": 1000, "m": 1_000_000}.get(rate[-1])
+    return int(float(rate[:-1]) * scale) if scale else int(rate)
+
+
 def _bytes_or_none(value: Any) -> int | None:
     if value is None:
         return None

@@ -18,7 +18,7 @@ from sneakernet.errors import ItemFailed, UserError
 from sneakernet.media import compliance, ffmpeg, mp3_ancillary, subtitles
 from sneakernet.media.ffmpeg import NEUTRAL_OUTPUT_OPTIONS, Command, Input, Output
 from sneakernet.media.probe import MediaInfo
-from sneakernet.media.profiles import Profile
+from sneakernet.media.profiles import Profile, bitrate_bits
 from sneakernet.media.subtitles import SubtitleSource
 
 # Drops every SEI NAL unit, among them x264's "options/version" user data.
@@ -126,17 +126,13 @@ def output_fps(fps: float, max_fps: float) -> Fraction | None:
     return rate / math.ceil(fps / max_fps - 1e-6)
 
 
-def _bits(rate: str) -> int:
-    rate = rate.strip().lower()
-    scale = {"k": 1000, "m": 1_000_000}.get(rate[-1])
-    return int(float(rate[:-1]) * scale) if scale else int(rate)
-
-
 def make_plan(info: MediaInfo, profile: Profile, options: PrepareOptions) -> Plan:
     if profile.kind == "video" and not info.video:
         raise ItemFailed(f"{info.path.name}: no video stream (use the music profile for audio)")
     if not info.video and not info.audio:
         raise ItemFailed(f"{info.path.name}: no video or audio stream")
+    if profile.kind == "audio" and not info.audio:
+        raise ItemFailed(f"{info.path.name}: no audio stream")
     if info.duration <= 0:
         raise ItemFailed(f"{info.path.name}: cannot tell its duration (corrupt or truncated?)")
     audio_index = choose_audio(info, options.audio_lang)
@@ -165,7 +161,11 @@ def make_plan(info: MediaInfo, profile: Profile, options: PrepareOptions) -> Pla
     if options.max_size is not None:
         plan.action, plan.target_bytes = "size-target", options.max_size
     elif profile.max_file_size and profile.video is not None and profile.video.maxrate:
-        worst = (_bits(profile.video.maxrate) + _bits(profile.audio.bitrate)) * info.duration / 8
+        worst = (
+            (bitrate_bits(profile.video.maxrate) + bitrate_bits(profile.audio.bitrate))
+            * info.duration
+            / 8
+        )
         if worst > profile.max_file_size * 0.95:
             plan.action, plan.target_bytes = "size-target", int(profile.max_file_size * 0.95)
             plan.notes.append("long item: size-targeted to stay under the profile's file limit")
@@ -266,7 +266,7 @@ def _video_encoder_options(profile: Profile, plan: Plan, fps: float) -> list[str
 
 def _size_target_bitrate(info: MediaInfo, profile: Profile, plan: Plan) -> int:
     assert plan.target_bytes is not None
-    audio_bps = _bits(profile.audio.bitrate) if plan.audio_index is not None else 0
+    audio_bps = bitrate_bits(profile.audio.bitrate) if plan.audio_index is not None else 0
     video_bps = plan.target_bytes * SIZE_TARGET_MARGIN * 8 / info.duration - audio_bps
     if video_bps < 50_000:
         raise ItemFailed(
@@ -323,7 +323,7 @@ def encode_commands(
         opts = [*common, *_audio_options(profile, plan, audio), *tail]
         return [Command(inputs, [Output(dst, opts)])]
     bitrate = _size_target_bitrate(info, profile, plan)
-    cap = max(bitrate * 2, _bits(profile.video.maxrate or "0"))
+    cap = max(bitrate * 2, bitrate_bits(profile.video.maxrate or "0"))
     rate = ["-b:v", str(bitrate), "-maxrate", str(cap), "-bufsize", str(cap * 2)]
     log = ["-passlogfile", str(workdir / "pass")]
     first = [*common, *rate, "-pass", "1", *log, "-an", "-f", "null"]
