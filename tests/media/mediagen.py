@@ -139,3 +139,57 @@ def audio_peak(path: Path) -> float:
         for frame in c.decode(c.streams.audio[0]):
             peak = max(peak, float(np.abs(frame.to_ndarray()).max()))
     return peak
+
+
+def _dvd_run(width: int, colour: int) -> bytes:
+    """One run of 64..255 pixels in DVD subpicture RLE: 6 zero bits, count, colour."""
+    assert 64 <= width <= 255
+    return ((width << 2) | colour).to_bytes(2, "big")
+
+
+def dvd_subpicture(x: int, y: int, width: int, height: int, show_ticks: int = 100) -> bytes:
+    """A DVD (VobSub) subtitle packet: a filled box, shown for `show_ticks` (1/90 s * 1024)."""
+    top = b"".join(_dvd_run(width, 1) for _ in range(0, height, 2))
+    bottom = b"".join(_dvd_run(width, 1) for _ in range(1, height, 2))
+    top_at, bottom_at = 4, 4 + len(top)
+    control_at = bottom_at + len(bottom)
+    x2, y2 = x + width - 1, y + height - 1
+    area = bytes([x >> 4, ((x & 15) << 4) | (x2 >> 8), x2 & 255,
+                  y >> 4, ((y & 15) << 4) | (y2 >> 8), y2 & 255])  # fmt: skip
+    commands = (
+        b"\x01"  # start display
+        + b"\x03\x01\x10"  # palette entries for the four colours
+        + b"\x04\x00\xf0"  # colour 1 opaque, the rest transparent
+        + b"\x05" + area
+        + b"\x06" + top_at.to_bytes(2, "big") + bottom_at.to_bytes(2, "big")
+        + b"\xff"
+    )  # fmt: skip
+    control = (0).to_bytes(2, "big") + control_at.to_bytes(2, "big") + commands
+    stop_at = control_at + len(control)
+    stop = show_ticks.to_bytes(2, "big") + stop_at.to_bytes(2, "big") + b"\x02\xff"
+    body = top + bottom + control + stop
+    return (4 + len(body)).to_bytes(2, "big") + control_at.to_bytes(2, "big") + body
+
+
+def add_bitmap_subtitle(video: Path, dst: Path, start_ms: int = 300) -> Path:
+    """Copy of `video` (MKV) with a VobSub track holding one box in the lower part."""
+    with av.open(str(video)) as src, av.open(str(dst), "w", format="matroska") as out:
+        vin = src.streams.video[0]
+        width, height = vin.codec_context.width, vin.codec_context.height
+        vout = out.add_stream_from_template(vin)
+        sout = out.add_stream("dvdsub")
+        palette = ", ".join(["000000", "ffffff"] + ["000000"] * 14)
+        sout.codec_context.extradata = f"size: {width}x{height}\npalette: {palette}\n".encode()
+        sout.time_base = Fraction(1, 1000)
+        for packet in src.demux(vin):
+            if packet.dts is None:
+                continue
+            packet.stream = vout
+            out.mux(packet)
+        box = av.Packet(dvd_subpicture(width // 8, height * 3 // 4, 200, height // 6))
+        box.stream = sout
+        box.time_base = Fraction(1, 1000)
+        box.pts = box.dts = start_ms
+        box.duration = 1500
+        out.mux(box)
+    return dst

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mediagen import KOREAN_LINE, SRT_TEXT, Clip, ffmpeg, frame_at, make_clip
+from mediagen import (
+    KOREAN_LINE,
+    SRT_TEXT,
+    Clip,
+    add_bitmap_subtitle,
+    ffmpeg,
+    frame_at,
+    make_clip,
+)
 
 from conftest import run_cli
 from sneakernet.media import subtitles
@@ -138,8 +146,10 @@ def test_subtitles_are_burned_in_from_every_source(tmp_path):
     embedded = src / "embedded.mkv"
     ffmpeg("-i", str(base), "-i", str(src / "s.srt"), "-map", "0", "-map", "1", "-c", "copy",
            "-c:s", "srt", "-metadata:s:s:0", "language=kor", str(embedded))  # fmt: skip
+    # A bitmap (VobSub) track: overlaid, not rendered by libass.
+    bitmap = add_bitmap_subtitle(base, src / "bitmap.mkv")
     outputs = {}
-    for n, path in enumerate([*inputs, embedded]):
+    for n, path in enumerate([*inputs, embedded, bitmap]):
         out = tmp_path / f"out{n}"
         result = run_cli(
             "prepare", path, "-o", out, "--profile", "notel", "--cache", tmp_path / "cache"
