@@ -8,6 +8,7 @@ from fractions import Fraction
 from mediagen import Clip, audio_stream, decode_all, make_clip, video_stream
 
 from conftest import run_cli
+from sneakernet.media.probe import probe
 from sneakernet.media.profiles import load_profiles
 
 # name -> clip; each is tiny, except the one about 1080p and odd sizes.
@@ -20,6 +21,13 @@ MATRIX = {
     "odd-1918x1080.mkv": Clip("mkv", "libx264", size="1918x1080", fps="25", seconds=0.4),
     "anamorphic-720x576.mkv": Clip("mkv", "libx264", size="720x576", sar="64/45", seconds=0.6),
     "four-three-640x480.mp4": Clip("mp4", "libx264", size="640x480", acodec=None),
+    "interlaced-tff.mkv": Clip(
+        "mkv",
+        "libx264",
+        size="720x576",
+        sar="16/15",
+        extra=("-flags", "+ilme+ildct", "-x264-params", "tff=1"),
+    ),  # fmt: skip
 }
 
 
@@ -43,6 +51,7 @@ def _check_against_profile(path, profile, clip: Clip) -> None:
     if float(Fraction(clip.fps)) >= 50:
         assert abs(float(v.fps) - float(Fraction(clip.fps)) / 2) < 0.01  # 60 -> 30, evenly
     assert v.pix_fmt == spec.pix_fmt
+    assert not probe(path).video[0].interlaced
     audio = audio_stream(path)
     if clip.acodec is None:
         assert audio is None
@@ -69,6 +78,7 @@ def test_every_format_becomes_a_notel_file(tmp_path):
     assert result.code == 0, result.stderr
     items = {item["src"]: item for item in json.loads(result.stdout)}
     profile = load_profiles().get("notel")
+    assert probe(src / "interlaced-tff.mkv").video[0].interlaced
     for name, clip in MATRIX.items():
         item = items[str(src / name)]
         assert item["status"] in ("done", "remuxed"), item

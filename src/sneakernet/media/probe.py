@@ -16,6 +16,8 @@ CONTAINER_FORMATS = {
     "mp3": {"mp3"},
     "mkv": {"matroska,webm"},
 }
+# libavcodec's field orders tt, bb, tb, bt (0 is unknown, 1 progressive).
+_INTERLACED_FIELD_ORDERS = (2, 3, 4, 5)
 CONTAINER_EXTENSIONS = {"mp4": {".mp4", ".m4v"}, "avi": {".avi"}, "mp3": {".mp3"}}
 
 
@@ -31,6 +33,7 @@ class VideoStream:
     pix_fmt: str | None
     sample_aspect: str  # "1:1" for square pixels
     codec_tag: str
+    interlaced: bool = False  # coded as fields (TV and DVD sources)
 
     @property
     def display_aspect(self) -> Fraction:
@@ -131,6 +134,7 @@ def probe(path: Path) -> MediaInfo:
                         pix_fmt=cc.pix_fmt,
                         sample_aspect=f"{sar.numerator}:{sar.denominator}",
                         codec_tag=_tag(cc.codec_tag),
+                        interlaced=getattr(cc, "field_order", 0) in _INTERLACED_FIELD_ORDERS,
                     )
                 )
             elif kind == "audio":

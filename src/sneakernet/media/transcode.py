@@ -222,10 +222,13 @@ def clean_mp3_audio(info: MediaInfo, profile: Profile, plan: Plan, dst: Path) ->
         raw.unlink(missing_ok=True)
 
 
-def _filter_chain(profile: Profile, plan: Plan, subtitle_file: Path | None) -> list[str]:
+def _filter_chain(
+    profile: Profile, plan: Plan, subtitle_file: Path | None, interlaced: bool
+) -> list[str]:
     spec = profile.video
     assert spec is not None
-    chain = [f"scale={plan.width}:{plan.height}:flags=bicubic", "setsar=1"]
+    chain = ["bwdif=mode=send_frame:deint=interlaced"] if interlaced else []
+    chain += [f"scale={plan.width}:{plan.height}:flags=bicubic", "setsar=1"]
     if plan.fps is not None:
         chain.append(f"fps={plan.fps.numerator}/{plan.fps.denominator}")
     if subtitle_file is not None:
@@ -310,7 +313,7 @@ def encode_commands(
     if profile.video is None:  # audio profile
         opts = ["-vn", "-sn", "-dn", *_audio_options(profile, plan)]
         return [Command(inputs, [Output(dst, opts + tail)])]
-    chain = ",".join(_filter_chain(profile, plan, subtitle_file))
+    chain = ",".join(_filter_chain(profile, plan, subtitle_file, info.video[0].interlaced))
     if plan.subtitle_mode == "burn" and plan.subtitle and plan.subtitle.kind == "bitmap-stream":
         graph = f"[0:v:0][0:s:{plan.subtitle.stream_index}]overlay=eof_action=pass,{chain}[v]"
         video_map = ["-filter_complex", graph, "-map", "[v]"]
