@@ -148,3 +148,8 @@ def test_max_size_lands_within_five_percent(tmp_path):
     too_small = run_cli("prepare", source, "-o", tmp_path / "o2", "--profile", "notel",
                         "--max-size", "20k", "--cache", tmp_path / "cache")  # fmt: skip
     assert too_small.code == 1 and "too small" in too_small.stderr
+    # A generous limit is a ceiling, not padding: the bitrate stays playable.
+    roomy = run_cli("prepare", source, "-o", tmp_path / "o3", "--profile", "notel",
+                    "--max-size", "50M", "--cache", tmp_path / "cache")  # fmt: skip
+    assert roomy.code == 0, roomy.stderr
+    assert (tmp_path / "o3" / "noisy.mp4").stat().st_size < (4_000_000 + 128_000) * 4 / 8 * 1.1

@@ -276,6 +276,10 @@ def _size_target_bitrate(info: MediaInfo, profile: Profile, plan: Plan) -> int:
             f"{info.path.name}: {plan.target_bytes} bytes is too small for "
             f"{info.duration:.0f} s of video; allow a larger --max-size"
         )
+    # A size limit is a ceiling, not padding: past twice the profile's cap the
+    # players' buffers would overflow, so the file then comes out smaller.
+    if profile.video is not None and profile.video.maxrate:
+        video_bps = min(video_bps, 2 * bitrate_bits(profile.video.maxrate))
     return int(video_bps)
 
 
@@ -327,6 +331,8 @@ def encode_commands(
         return [Command(inputs, [Output(dst, opts)])]
     bitrate = _size_target_bitrate(info, profile, plan)
     cap = max(bitrate * 2, bitrate_bits(profile.video.maxrate or "0"))
+    if profile.video.maxrate:
+        cap = min(cap, 2 * bitrate_bits(profile.video.maxrate))
     rate = ["-b:v", str(bitrate), "-maxrate", str(cap), "-bufsize", str(cap * 2)]
     log = ["-passlogfile", str(workdir / "pass")]
     first = [*common, *rate, "-pass", "1", *log, "-an", "-f", "null"]
