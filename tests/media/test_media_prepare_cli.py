@@ -153,3 +153,27 @@ def test_max_size_lands_within_five_percent(tmp_path):
                     "--max-size", "50M", "--cache", tmp_path / "cache")  # fmt: skip
     assert roomy.code == 0, roomy.stderr
     assert (tmp_path / "o3" / "noisy.mp4").stat().st_size < (4_000_000 + 128_000) * 4 / 8 * 1.1
+
+
+def test_folders_are_walked_and_keep_their_layout(tmp_path):
+    library = tmp_path / "library"
+    (library / "Season 1").mkdir(parents=True)
+    (library / ".trash").mkdir()
+    make_clip(library / "Season 1" / "ep1.mkv", Clip(seconds=0.4))
+    (library / "Season 1" / "ep1.ko.srt").write_text("1\n00:00:00,000 --> 00:00:00,300\n안녕\n")
+    make_clip(library / "film.avi", Clip("avi", "mpeg4", seconds=0.4, acodec="libmp3lame"))
+    make_clip(library / ".trash" / "old.mkv", Clip(seconds=0.2))
+    (library / "notes.txt").write_text("not media")
+    out = library / "prepared"  # inside the library: must not be read back as input
+    result = run_cli("prepare", library, "-o", out, "--profile", "notel",
+                     "--cache", tmp_path / "cache", "--json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    made = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert made == ["Season 1/ep1.mp4", "film.mp4"]
+    again = run_cli("prepare", library, "-o", out, "--profile", "notel",
+                    "--cache", tmp_path / "cache", "--json")  # fmt: skip
+    assert [i["status"] for i in json.loads(again.stdout)] == ["cached", "cached"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_user_error(run_cli("prepare", empty, "-o", tmp_path / "o", "--profile", "notel"),
+                      "no media files")  # fmt: skip

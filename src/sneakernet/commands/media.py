@@ -121,25 +121,54 @@ def _print_probe(report: dict) -> None:
                 ui.info(f"    - {reason}")
 
 
-def _output_names(sources: list[Path], outdir: Path, profile: Profile) -> list[Path]:
-    names: dict[str, Path] = {}
-    outputs = []
+# Files taken from a folder given as SRC; subtitle sidecars are found per video.
+MEDIA_SUFFIXES = {
+    ".mkv", ".mp4", ".m4v", ".avi", ".mov", ".wmv", ".flv", ".webm", ".ts", ".m2ts",
+    ".mpg", ".mpeg", ".vob", ".3gp", ".mp3", ".m4a", ".aac", ".ac3", ".flac", ".ogg",
+    ".opus", ".wav", ".wma",
+}  # fmt: skip
+
+
+def _expand(sources: list[Path], outdir: Path) -> list[tuple[Path, Path]]:
+    """(input, output path without extension); folders keep their layout."""
+    out_resolved = outdir.resolve()
+    items = []
     for src in sources:
+        if not src.is_dir():
+            items.append((src, Path(src.stem)))
+            continue
+        for path in sorted(src.rglob("*")):
+            if (
+                path.is_file()
+                and path.suffix.lower() in MEDIA_SUFFIXES
+                and not any(part.startswith(".") for part in path.relative_to(src).parts)
+                and out_resolved not in path.resolve().parents
+            ):
+                items.append((path, path.relative_to(src).with_suffix("")))
+    if not items:
+        raise UserError("no media files found in the given folders")
+    return items
+
+
+def _output_names(items: list[tuple[Path, Path]], outdir: Path, profile: Profile) -> list[Path]:
+    names: dict[Path, Path] = {}
+    outputs = []
+    for src, stem in items:
         ext = profile.extension or src.suffix.lstrip(".")
-        dst = outdir / f"{src.stem}.{ext}"
-        if dst.name in names:
-            raise UserError(
-                f"{src} and {names[dst.name]} would both become {dst.name}: rename one of them"
-            )
+        dst = outdir / stem.parent / f"{stem.name}.{ext}"
+        if dst in names:
+            raise UserError(f"{src} and {names[dst]} would both become {dst}: rename one of them")
         if src.resolve() == dst.resolve():
             raise UserError(f"{src} would be overwritten: choose another output folder")
-        names[dst.name] = src
+        names[dst] = src
         outputs.append(dst)
     return outputs
 
 
 def prepare_command(
-    sources: list[Path] = typer.Argument(..., help="Video or audio files to prepare."),
+    sources: list[Path] = typer.Argument(
+        ..., help="Video or audio files, or folders of them (their layout is kept)."
+    ),
     outdir: Path = typer.Option(..., "-o", "--output", help="Folder for the prepared files."),
     profile_name: str = typer.Option(..., "--profile", help="Device profile (see `profiles`)."),
     profile_file: list[Path] = typer.Option([], "--profile-file", help=PROFILE_FILE_HELP),
@@ -179,19 +208,21 @@ def prepare_command(
     size_limit = parse_size(max_size) if max_size else None
     if outdir.exists() and not outdir.is_dir():
         raise UserError(f"output {outdir} exists and is not a folder")
-    outdir.mkdir(parents=True, exist_ok=True)
-    outputs = _output_names(sources, outdir, profile)
+    items = _expand(sources, outdir)
+    outputs = _output_names(items, outdir, profile)
+    for folder in sorted({dst.parent for dst in outputs}):
+        folder.mkdir(parents=True, exist_ok=True)
+        cache.remove_stale_parts(folder)
     cores = jobs.usable_cores()
-    n_jobs, threads = jobs.default_split(cores, len(sources))
+    n_jobs, threads = jobs.default_split(cores, len(items))
     if workers is not None:
         n_jobs, threads = workers, max(1, cores // workers)
     store = cache.Cache(cache_dir or cache.default_cache_dir())
     store.clean_leftovers()
-    cache.remove_stale_parts(outdir)
     options = transcode.PrepareOptions(subtitle_mode, audio_lang, size_limit, threads)
     job_list = [
         jobs.Job(n, src, dst, profile, options, store.root)
-        for n, (src, dst) in enumerate(zip(sources, outputs, strict=True))
+        for n, ((src, _), dst) in enumerate(zip(items, outputs, strict=True))
     ]
     results = _run_with_progress(job_list, n_jobs, dask)
     results.sort(key=lambda r: r.number)
