@@ -105,3 +105,37 @@ def test_killed_run_resumes_without_partial_files(tmp_path):
     for n in range(3):
         frames, _ = decode_all(out / f"item{n}.mp4")
         assert frames == 120
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    sources = [
+        make_clip(src / f"item{n}.mkv", Clip(size="640x480", seconds=4, fps="30", acodec="ac3"))
+        for n in range(3)
+    ]
+    out, store = tmp_path / "out", tmp_path / "cache"
+    args = ["prepare", *map(str, sources), "-o", str(out), "--profile", "notel",
+            "--cache", str(store), "--jobs", "2"]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sneakernet", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal job
+    )
+    deadline = time.monotonic() + 120
+    while not (store.exists() and list((store / "tmp").glob(f"*{PART_MARK}*"))):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, stderr)
+    assert "Traceback" not in stderr, stderr
+    assert "run the same command again" in stderr
+    assert _partial_files(out, store) == []
+    result = run_cli(*args)
+    assert result.code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["item0.mp4", "item1.mp4", "item2.mp4"]
+    assert _partial_files(out, store) == []

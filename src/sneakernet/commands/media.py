@@ -224,7 +224,11 @@ def prepare_command(
         jobs.Job(n, src, dst, profile, options, store.root)
         for n, ((src, _), dst) in enumerate(zip(items, outputs, strict=True))
     ]
-    results = _run_with_progress(job_list, n_jobs, dask)
+    try:
+        results = _run_with_progress(job_list, n_jobs, dask)
+    except KeyboardInterrupt:
+        ui.error("interrupted: finished items are kept; run the same command again to resume")
+        raise typer.Exit(130) from None
     results.sort(key=lambda r: r.number)
     if as_json:
         ui.print_json([r.__dict__ for r in results])

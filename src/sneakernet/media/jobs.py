@@ -153,7 +153,10 @@ def _worker_progress(number: int, fraction: float) -> None:
 
 
 def _run_in_worker(job: Job) -> ItemResult:
-    return prepare_item(job, _worker_progress)
+    try:
+        return prepare_item(job, _worker_progress)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
+        return ItemResult(job.number, str(job.src), "failed", reason="interrupted")
 
 
 def run_local(jobs: list[Job], workers: int, progress: ProgressSink) -> Iterator[ItemResult]:
