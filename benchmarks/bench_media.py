@@ -21,11 +21,12 @@ from pathlib import Path
 
 from benchmarks.common import Result, drop_caches
 from sneakernet.media import ffmpeg as ff
-from sneakernet.media import jobs, transcode
+from sneakernet.media import health, jobs, transcode
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import load_profiles
 
 SECONDS = 60
+REPEATS = 3
 
 
 @dataclass
@@ -101,22 +102,27 @@ def _overhead(workdir: Path, src: Path) -> list[Result]:
     plan = transcode.make_plan(info, profile, options)
     bare_out = workdir / "bare.mp4"
     commands = transcode.encode_commands(info, profile, plan, bare_out, workdir, None, threads)
-    drop_caches()
-    bare = sum((_run(c.argv()).wall for c in commands), 0.0)
-    ours, output = _prepare(src, workdir / "ours", workdir / "cache-overhead", "--profile", "notel")
-    health_start = time.perf_counter()
-    from sneakernet.media import health
-
-    health.decoded_duration(output)
-    health_seconds = time.perf_counter() - health_start
+    # The machine may be shared: alternate the two, keep each one's best of three.
+    bare_times, ours_times, health_times = [], [], []
+    for _ in range(REPEATS):
+        drop_caches()
+        bare_times.append(sum((_run(c.argv()).wall for c in commands), 0.0))
+        ours, output = _prepare(
+            src, workdir / "ours", workdir / "cache-overhead", "--profile", "notel"
+        )
+        ours_times.append(ours.wall)
+        health_start = time.perf_counter()
+        health.decoded_duration(output)
+        health_times.append(time.perf_counter() - health_start)
+    bare, ours_best, health_seconds = min(bare_times), min(ours_times), min(health_times)
     return [
-        Result("bare ffmpeg, notel arguments (s)", bare, "s"),
-        Result("sneakernet prepare --profile notel (s)", ours.wall, "s"),
-        Result("overhead over bare ffmpeg", (ours.wall / bare - 1) * 100, "%", 3.0, False),
+        Result("bare ffmpeg, notel arguments, best of 3 (s)", bare, "s"),
+        Result("sneakernet prepare --profile notel, best of 3 (s)", ours_best, "s"),
+        Result("overhead over bare ffmpeg", (ours_best / bare - 1) * 100, "%", 3.0, False),
         Result("  of which: health check (full decode) (s)", health_seconds, "s"),
         Result(
             "overhead without the health check",
-            ((ours.wall - health_seconds) / bare - 1) * 100,
+            ((ours_best - health_seconds) / bare - 1) * 100,
             "%",
         ),  # fmt: skip
     ]
@@ -199,6 +205,11 @@ def _four_files(workdir: Path, src: Path) -> list[Result]:
         Result("4 files: summed CPU / cores (s)", ideal, "s"),
         Result("4 files: wall / (CPU / cores)", run.wall / ideal, "x", 1.15, False),
         Result("  same, 4 bare ffmpeg encodes started at once", bare_wall / (cpu / cores), "x"),
+        Result(
+            "  ours / the bare run (what the shared machine allowed)",
+            (run.wall / ideal) / (bare_wall / (cpu / cores)),
+            "x",
+        ),  # fmt: skip
         Result("load average (1 min) at the end", os.getloadavg()[0], ""),
     ]
 
