@@ -1,0 +1,149 @@
+"""Checks shared by folder and filesystem audits: debris names, file content, deny-list."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sneakernet.clean import CleanError, UnknownFormat, inspect_file
+from sneakernet.errors import UserError
+
+# Names operating systems leave behind; each tells what kind of computer
+# (and sometimes which user) handled the card.
+DEBRIS_NAMES = {
+    ".ds_store": "macOS folder settings",
+    "thumbs.db": "Windows thumbnail cache (pictures of files, even deleted ones)",
+    "ehthumbs.db": "Windows Media Center thumbnail cache",
+    "desktop.ini": "Windows folder settings",
+    "system volume information": "Windows restore and indexing data",
+    ".trashes": "macOS trash (deleted files)",
+    ".trash-1000": "Linux trash (deleted files)",
+    ".spotlight-v100": "macOS search index (file names and content)",
+    ".fseventsd": "macOS file-system change log",
+    ".temporaryitems": "macOS temporary files",
+    "$recycle.bin": "Windows recycle bin (deleted files)",
+    "recycler": "Windows recycle bin (deleted files)",
+    ".metadata_never_index": "macOS indexing marker",
+}
+SCAN_CHUNK = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One thing an inspector would find, and where."""
+
+    where: str  # path inside the target, or "volume"
+    field: str
+    value: str
+    why: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def debris_reason(name: str) -> str | None:
+    """Why a file or folder name is OS debris, or None."""
+    lower = name.lower()
+    if lower in DEBRIS_NAMES:
+        return DEBRIS_NAMES[lower]
+    if name.startswith("._"):
+        return "macOS resource fork (names the Mac that wrote it)"
+    return None
+
+
+def read_deny_list(path: Path) -> list[str]:
+    """Words, one a line; blank lines and lines starting with '#' are ignored."""
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read deny list {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"deny list {path} is not UTF-8 text; save it as UTF-8") from None
+    words = [line.strip() for line in text.splitlines()]
+    return [w for w in words if w and not w.startswith("#")]
+
+
+def _patterns(words: list[str]) -> list[tuple[str, list[bytes]]]:
+    """Byte forms to look for: UTF-8 and UTF-16 (Office, Windows), case-folded."""
+    out = []
+    for word in words:
+        forms = {word.lower().encode("utf-8"), word.lower().encode("utf-16-le")}
+        out.append((word, sorted(forms)))
+    return out
+
+
+def words_in_name(where: str, name: str, words: list[str]) -> list[AuditFinding]:
+    lower = name.lower()
+    return [
+        AuditFinding(where, "deny-list word in name", word, "names the group or a person")
+        for word in words
+        if word.lower() in lower
+    ]
+
+
+def words_in_bytes(data: bytes, words: list[str]) -> set[str]:
+    """Deny-list words present in data, also inside ZIP members (office, EPUB)."""
+    found = set()
+    lower = data.lower()
+    for word, forms in _patterns(words):
+        if any(form in lower for form in forms):
+            found.add(word)
+    if data.startswith(b"PK\x03\x04") and len(found) < len(words):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for info in z.infolist():
+                    if info.file_size <= 256 * 1024 * 1024:
+                        found |= words_in_bytes(z.read(info), words)
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError):
+            pass
+    return found
+
+
+def words_in_file(path: Path, words: list[str]) -> set[str]:
+    """Deny-list words in a file's bytes, read in overlapping chunks."""
+    if not words:
+        return set()
+    size = path.stat().st_size
+    if size <= SCAN_CHUNK * 4:
+        return words_in_bytes(path.read_bytes(), words)
+    overlap = max(len(f) for _, forms in _patterns(words) for f in forms)
+    found: set[str] = set()
+    with path.open("rb") as f:
+        tail = b""
+        while chunk := f.read(SCAN_CHUNK):
+            found |= words_in_bytes(tail + chunk, words)
+            tail = chunk[-overlap:]
+    return found
+
+
+def file_findings(path: Path, where: str, words: list[str]) -> list[AuditFinding]:
+    """Everything `inspect` finds in one file, plus deny-list words in it."""
+    out: list[AuditFinding] = []
+    try:
+        for f in inspect_file(path):
+            out.append(AuditFinding(where, f.field, f.value, f.why))
+    except UnknownFormat:
+        out.append(
+            AuditFinding(where, "unknown format", "", "cannot be checked for metadata; clean it")
+        )
+    except CleanError as exc:
+        out.append(AuditFinding(where, "unreadable file", str(exc), "broken files draw attention"))
+    except Exception as exc:  # a cleaner's bug must not hide the rest of the card
+        text = f"{type(exc).__name__}: {exc}"
+        out.append(AuditFinding(where, "could not be checked", text, "check this file by hand"))
+    for word in sorted(words_in_file(path, words)):
+        out.append(
+            AuditFinding(where, "deny-list word in content", word, "names the group or a person")
+        )
+    return out
+
+
+def bytes_findings(data: bytes, where: str, words: list[str]) -> list[AuditFinding]:
+    """file_findings for content held in memory (files read from an image)."""
+    with tempfile.TemporaryDirectory(prefix="sneakernet-audit-") as tmp:
+        path = Path(tmp) / "file"
+        path.write_bytes(data)
+        return file_findings(path, where, words)

@@ -1,0 +1,123 @@
+"""OpenDocument (ODT, ODS, ODP): meta.xml, annotation and change authors, printers.
+
+meta.xml (creator, generator with build, dates, editing time and cycles,
+template path, user-defined fields) is replaced by an empty one. Authors and
+dates of comments and tracked changes are blanked (dates get a neutral
+value where the schema needs one), revision-session ids are removed and the
+printer and database names in settings.xml are emptied. `mimetype` stays the
+first, uncompressed member, as readers require.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sneakernet.clean.base import CleanOptions, Finding
+from sneakernet.clean.formats import xmlrules, ziputil
+from sneakernet.clean.formats.xmlrules import rule
+
+MIMETYPE_PREFIX = b"mimetypeapplication/vnd.oasis.opendocument."
+NEUTRAL_DATE = b"2000-01-01T00:00:00"
+XML = r".*\.xml"
+PRIVATE_SETTINGS = rb"PrinterName|PrinterSetup|PrintFaxName|CurrentDatabase\w*"
+RULES = [
+    rule("creator", "names a person", XML, rb"(<dc:creator>)[^<]+(</dc:creator>)", rb"\1\2"),
+    rule(
+        "initials",
+        "a person's initials",
+        XML,
+        rb"(<meta:creator-initials>)[^<]+(</meta:creator-initials>)",
+        rb"\1\2",
+    ),
+    rule(
+        "date",
+        "when a person edited",
+        XML,
+        rb"(<dc:date>)(?!" + NEUTRAL_DATE + rb"<)[^<]+(</dc:date>)",
+        rb"\g<1>" + NEUTRAL_DATE + rb"\g<2>",
+    ),
+    rule(
+        "rsid",
+        "revision-session ids link documents edited together",
+        XML,
+        rb"\sofficeooo:(?:rsid|paragraph-rsid)=\"[^\"]*\"",
+    ),
+    rule(
+        "printer",
+        "names the printer, computer or database",
+        r"settings\.xml",
+        rb"(<config:config-item config:name=\"(?:"
+        + PRIVATE_SETTINGS
+        + rb")\" config:type=\"[^\"]*\">)"
+        rb"[^<]+(</config:config-item>)",
+        rb"\1\2",
+    ),
+    rule(
+        "session id",
+        "revision-session ids link documents edited together",
+        r"settings\.xml",
+        rb"(<config:config-item config:name=\"Rsid(?:Root)?\" config:type=\"int\">)(?!0<)[^<]+(<)",
+        rb"\g<1>0\g<2>",
+    ),
+]
+OFFICE_VERSION = re.compile(rb'office:version="([^"]*)"')
+
+
+def _empty_meta(original: bytes) -> bytes:
+    version = OFFICE_VERSION.search(original)
+    attr = b' office:version="' + version.group(1) + b'"' if version else b""
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        + attr
+        + b"><office:meta/></office:document-meta>"
+    )
+
+
+def _meta_findings(data: bytes) -> list[Finding]:
+    body = data.split(b"<office:meta>", 1)[-1] if b"<office:meta>" in data else b""
+    out = [
+        Finding(f"ODF:meta.xml:{e}", t, "document properties")
+        for e, t in xmlrules.element_values(body)
+    ]
+    if b"<meta:" in body and not out:
+        out.append(Finding("ODF:meta.xml", "statistics and properties", "document properties"))
+    return out
+
+
+class OdfCleaner:
+    name = "odf"
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        return (
+            head.startswith(b"PK\x03\x04")
+            and head[30 : 30 + len(MIMETYPE_PREFIX)] == MIMETYPE_PREFIX
+        )
+
+    def data_end(self, path: Path) -> int:
+        return ziputil.data_end(path)
+
+    def inspect(self, path: Path) -> list[Finding]:
+        members, out = ziputil.read_members(path)
+        for m in members:
+            if m.name == "meta.xml":
+                out += _meta_findings(m.data)
+            else:
+                out += xmlrules.findings(RULES, m.name, m.data, "ODF")
+        return out + ziputil.embedded_findings(members)
+
+    def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
+        members, _ = ziputil.read_members(src)
+        for m in members:
+            if m.name == "meta.xml":
+                m.data = _empty_meta(m.data)
+            else:
+                m.data = xmlrules.apply(RULES, m.name, m.data)
+            m.stored = m.name == "mimetype"
+        ziputil.clean_embedded(members, options)
+        members.sort(key=lambda m: m.name != "mimetype")
+        ziputil.write_members(dst, members)
+
+
+cleaner = OdfCleaner()

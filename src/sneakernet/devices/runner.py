@@ -1,0 +1,144 @@
+"""One worker per device, each at its own pace, with per-device failure.
+
+Workers are threads: the heavy work (pread/pwrite on O_DIRECT descriptors,
+BLAKE3 and AES over large buffers) runs in C with the GIL released, and
+threads share the image's chunk hashes without copying. A failing device
+marks only itself FAILED; a stop request (Ctrl-C) makes every worker end
+after its current chunk and say where it was.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from sneakernet.devices.blockio import OpenDevice
+
+OK, FAILED, STOPPED, WAITING, RUNNING = "ok", "FAILED", "stopped", "waiting", "running"
+
+
+class DeviceFailure(Exception):
+    """This device cannot be trusted; the message says why and where."""
+
+
+class Stopped(Exception):
+    """The operator asked to stop."""
+
+
+@dataclass
+class DeviceState:
+    """Everything reported about one device, live during the run and in the summary."""
+
+    path: str
+    size: int
+    status: str = WAITING
+    phase: str = ""
+    done: int = 0
+    total: int = 0
+    reason: str = ""
+    probe_verdict: str | None = None
+    real_size: int | None = None
+    write_rate: float | None = None  # bytes per second
+    verify_rate: float | None = None
+    verified: bool | None = None
+    first_bad_offset: int | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "device": self.path,
+            "size": self.size,
+            "status": self.status,
+            "reason": self.reason,
+            "phase": self.phase,
+            "probe": self.probe_verdict,
+            "real_size": self.real_size,
+            "write_bytes_per_second": self.write_rate,
+            "verify_bytes_per_second": self.verify_rate,
+            "verified": self.verified,
+            "first_bad_offset": self.first_bad_offset,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Context:
+    """What a worker uses to report progress and notice a stop request."""
+
+    def __init__(self, state: DeviceState, device: OpenDevice, stop: threading.Event) -> None:
+        self.state, self.device, self.stop = state, device, stop
+        self._phase_start = time.perf_counter()
+
+    def begin(self, phase: str, total: int) -> None:
+        self.check()
+        self.state.phase, self.state.done, self.state.total = phase, 0, total
+        self._phase_start = time.perf_counter()
+
+    def rate(self) -> float:
+        elapsed = time.perf_counter() - self._phase_start
+        return self.state.done / elapsed if elapsed > 0 else 0.0
+
+    def advance(self, n: int) -> None:
+        self.state.done += n
+        self.check()
+
+    def check(self) -> None:
+        if self.stop.is_set():
+            raise Stopped
+
+
+Work = Callable[[Context], None]
+
+
+def _run_one(work: Work, ctx: Context) -> None:
+    state = ctx.state
+    state.status = RUNNING
+    start = time.perf_counter()
+    try:
+        work(ctx)
+        state.status = OK
+    except Stopped:
+        state.status = STOPPED
+        state.reason = f"stopped by the operator during {state.phase} at offset {state.done}"
+    except DeviceFailure as exc:
+        state.status, state.reason = FAILED, str(exc)
+    except OSError as exc:
+        state.status = FAILED
+        state.reason = f"{state.phase}: {exc.strerror or exc}"
+    except Exception as exc:  # a bug must not hide the other devices' results
+        state.status, state.reason = FAILED, f"{state.phase}: internal error: {exc!r}"
+    finally:
+        state.seconds = time.perf_counter() - start
+        ctx.device.close()
+
+
+def run_workers(
+    devices: list[OpenDevice],
+    work: Work,
+    *,
+    jobs: int | None = None,
+    tick: Callable[[list[DeviceState]], None] | None = None,
+    stop: threading.Event | None = None,
+) -> list[DeviceState]:
+    """Run work on every device in parallel (at most `jobs` at once); never raises for one device."""
+    stop = stop or threading.Event()
+    states = [DeviceState(d.path, d.size) for d in devices]
+    contexts = [Context(s, d, stop) for s, d in zip(states, devices, strict=True)]
+    workers = max(1, min(jobs or len(devices), len(devices)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="device") as pool:
+        pending = {pool.submit(_run_one, work, ctx) for ctx in contexts}
+        while pending:
+            try:
+                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                if tick:
+                    tick(states)
+            except KeyboardInterrupt:
+                stop.set()
+    for state in states:
+        if state.status == WAITING:  # never started because of a stop
+            state.status, state.reason = STOPPED, "stopped by the operator before starting"
+    if tick:
+        tick(states)
+    return states

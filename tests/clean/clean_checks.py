@@ -1,0 +1,94 @@
+"""Oracle checks on cleaned files: exiftool, raw bytes, zip members, PDF streams."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+from conftest import require_tool
+
+# exiftool groups that only ever hold metadata (as opposed to image structure).
+METADATA_GROUPS = {
+    "IFD0",
+    "IFD1",
+    "ExifIFD",
+    "GPS",
+    "InteropIFD",
+    "MakerNotes",
+    "IPTC",
+    "Photoshop",
+    "ICC_Profile",
+    "ICC-header",
+    "ICC-meta",
+    "XMP",
+    "PDF",
+    "PDF-Info",
+    "FlashPix",
+}
+ALLOWED = {("IFD0", "Orientation"), ("PDF", "PDFVersion"), ("PDF", "Linearized")}
+ALLOWED |= {("PDF", "PageCount")}
+# What a TIFF page needs to be drawn: image structure, not metadata.
+TIFF_STRUCTURE = """ImageWidth ImageHeight BitsPerSample Compression PhotometricInterpretation
+StripOffsets SamplesPerPixel RowsPerStrip StripByteCounts PlanarConfiguration XResolution
+YResolution ResolutionUnit Predictor SubfileType ExtraSamples SampleFormat ColorMap TileWidth
+TileLength TileOffsets TileByteCounts YCbCrSubSampling YCbCrPositioning""".split()
+ALLOWED |= {("IFD0", name) for name in TIFF_STRUCTURE}
+ALLOWED |= {("PDF", f"EmbeddedImage{s}") for s in ("", "ColorSpace", "Filter", "Height", "Width")}
+
+
+def exiftool_tags(path: Path) -> dict[str, object]:
+    exe = require_tool("exiftool")
+    proc = subprocess.run(
+        [exe, "-j", "-a", "-G1", "-ee", "-U", "--", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return json.loads(proc.stdout)[0]
+
+
+def metadata_left(path: Path) -> list[str]:
+    """exiftool tags in metadata groups (besides a bare orientation flag)."""
+    left = []
+    for key in exiftool_tags(path):
+        if ":" not in key:
+            continue
+        group, tag = key.split(":", 1)
+        if (group, tag) in ALLOWED:
+            continue
+        if group in METADATA_GROUPS or group.startswith(("XMP-", "ICC")):
+            left.append(key)
+    return left
+
+
+def expanded_bytes(path: Path) -> bytes:
+    """The file's bytes plus every zip member's and every decompressed PDF stream's."""
+    data = path.read_bytes()
+    parts = [data]
+    if data.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            parts += [z.read(name) for name in z.namelist()]
+    if data.startswith(b"%PDF"):
+        exe = require_tool("qpdf")
+        proc = subprocess.run(
+            [exe, "--qdf", "--object-streams=disable", "--decode-level=all", "--", str(path), "-"],
+            capture_output=True,
+            check=False,
+        )
+        parts.append(proc.stdout)
+    return b"\n".join(parts)
+
+
+def survivors(path: Path, planted: list[str]) -> list[str]:
+    """Planted strings still anywhere in the file (bytes, members, streams, exiftool)."""
+    blob = expanded_bytes(path)
+    tags = json.dumps(exiftool_tags(path), ensure_ascii=False)
+    found = []
+    for s in planted:
+        forms = [s.encode(), s.encode("utf-16-le"), s.encode("utf-16-be")]
+        if any(f in blob for f in forms) or s in tags:
+            found.append(s)
+    return found
