@@ -176,4 +176,30 @@ def test_folders_are_walked_and_keep_their_layout(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert_user_error(run_cli("prepare", empty, "-o", tmp_path / "o", "--profile", "notel"),
-                      "no media files")  # fmt: skip
+                      "no files of this profile's kind")  # fmt: skip
+
+
+def _red_star_trailer(machine_id: bytes) -> bytes:
+    """One Red Star OS mark as the public research describes it, built independently."""
+    from Crypto.Cipher import DES
+
+    mark = DES.new(bytes(range(7, -1, -1)), DES.MODE_ECB).encrypt(
+        b"WM" + machine_id.ljust(22, b"\0")
+    )
+    assert mark.endswith(bytes.fromhex("5a13a0e6294b75b1"))
+    return mark + (24).to_bytes(4, "little") + b"EOF"
+
+
+def test_ebook_profile_cleans_books_and_normalises_text(tmp_path):
+    books = tmp_path / "books"
+    books.mkdir()
+    story = "옛날 옛적에\n호랑이가 살았습니다.\n"
+    (books / "story.txt").write_bytes(story.encode("cp949") + _red_star_trailer(b"S2Z8J9AB"))
+    (books / "film.mkv").write_bytes(b"not a book")  # skipped: not a book suffix
+    out = tmp_path / "out"
+    result = run_cli("prepare", books, "-o", out, "--profile", "ebook", "--json")
+    assert result.code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["story.txt"]
+    data = (out / "story.txt").read_bytes()
+    assert data == b"\xef\xbb\xbf" + story.replace("\n", "\r\n").encode("utf-8")
+    assert (books / "story.txt").read_bytes().endswith(b"EOF")  # original untouched

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from sneakernet import ui
 from sneakernet.errors import ItemFailed, UserError
-from sneakernet.media import cache, compliance, jobs, subtitles, transcode
+from sneakernet.media import cache, compliance, documents, jobs, subtitles, transcode
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import Profile, load_profiles
 from sneakernet.sizes import human_size, parse_size
@@ -129,7 +129,7 @@ MEDIA_SUFFIXES = {
 }  # fmt: skip
 
 
-def _expand(sources: list[Path], outdir: Path) -> list[tuple[Path, Path]]:
+def _expand(sources: list[Path], outdir: Path, suffixes: set[str]) -> list[tuple[Path, Path]]:
     """(input, output path without extension); folders keep their layout."""
     out_resolved = outdir.resolve()
     items = []
@@ -140,13 +140,13 @@ def _expand(sources: list[Path], outdir: Path) -> list[tuple[Path, Path]]:
         for path in sorted(src.rglob("*")):
             if (
                 path.is_file()
-                and path.suffix.lower() in MEDIA_SUFFIXES
+                and path.suffix.lower() in suffixes
                 and not any(part.startswith(".") for part in path.relative_to(src).parts)
                 and out_resolved not in path.resolve().parents
             ):
                 items.append((path, path.relative_to(src).with_suffix("")))
     if not items:
-        raise UserError("no media files found in the given folders")
+        raise UserError("no files of this profile's kind found in the given folders")
     return items
 
 
@@ -202,13 +202,12 @@ def prepare_command(
 ) -> None:
     """Make files the profile's devices play: remux what complies, encode the rest."""
     profile = load_profiles(profile_file).get(profile_name)
-    if profile.kind == "document":
-        raise UserError(f"profile {profile.name!r} is for books: use `sneakernet clean` for them")
     transcode.subtitle_mode(profile, subtitle_mode)  # refuse an impossible mode up front
     size_limit = parse_size(max_size) if max_size else None
     if outdir.exists() and not outdir.is_dir():
         raise UserError(f"output {outdir} exists and is not a folder")
-    items = _expand(sources, outdir)
+    wanted = documents.BOOK_SUFFIXES if profile.kind == "document" else MEDIA_SUFFIXES
+    items = _expand(sources, outdir, wanted)
     outputs = _output_names(items, outdir, profile)
     for folder in sorted({dst.parent for dst in outputs}):
         folder.mkdir(parents=True, exist_ok=True)

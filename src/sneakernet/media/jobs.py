@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet.errors import ItemFailed
-from sneakernet.media import cache, ffmpeg, health, subtitles, transcode
+from sneakernet.media import cache, documents, ffmpeg, health, subtitles, transcode
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import Profile
 from sneakernet.media.transcode import PrepareOptions
@@ -101,6 +101,10 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
         if progress is not None:
             progress(job.number, fraction)
 
+    if job.profile.kind == "document":
+        _prepare_book(job, result)
+        report(1.0)
+        return
     info = probe(job.src)
     plan = transcode.make_plan(info, job.profile, job.options)
     store = cache.Cache(job.cache_dir)
@@ -134,6 +138,19 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     result.output = str(job.dst)
     result.size = job.dst.stat().st_size
     report(1.0)
+
+
+def _prepare_book(job: Job, result: ItemResult) -> None:
+    """Books are cheap to clean: no cache, a temporary name, then a rename."""
+    tmp = job.dst.with_name(f".{job.dst.name}{cache.PART_MARK}{os.getpid()}")
+    try:
+        documents.prepare_book(job.src, tmp)
+        os.replace(tmp, job.dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    result.status = "done"
+    result.output = str(job.dst)
+    result.size = job.dst.stat().st_size
 
 
 # --- local process pool ------------------------------------------------------------
