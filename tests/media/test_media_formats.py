@@ -108,3 +108,20 @@ def test_phone_and_avi_profiles(tmp_path):
             with av.open(str(output)) as c:
                 assert c.format.name == "avi"
                 assert c.streams.video[0].codec_context.codec_tag == "XVID"
+
+
+def test_phone_video_stored_turned_comes_out_upright(tmp_path):
+    from mediagen import ffmpeg
+
+    flat = make_clip(tmp_path / "flat.mp4", Clip("mp4", size="1280x720", seconds=0.4))
+    turned = tmp_path / "portrait.mp4"
+    ffmpeg("-display_rotation:v:0", "90", "-i", str(flat), "-c", "copy", str(turned))
+    info = probe(turned)
+    assert info.video[0].rotation in (90, 270)
+    out = tmp_path / "out"
+    result = run_cli("prepare", turned, "-o", out, "--profile", "notel",
+                     "--cache", tmp_path / "cache")  # fmt: skip
+    assert result.code == 0, result.stderr
+    v = video_stream(out / "portrait.mp4")
+    assert (v.width, v.height) == (270, 480)  # 720x1280 as shown, fitted into 720x480
+    assert probe(out / "portrait.mp4").video[0].rotation == 0

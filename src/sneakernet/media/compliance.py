@@ -40,6 +40,8 @@ def check(info: MediaInfo, profile: Profile, audio_index: int | None = None) -> 
                 reasons.append(f"pixels are not square ({v.sample_aspect})")
             if v.fps > spec.max_fps + 0.01:
                 reasons.append(f"frame rate is {v.fps:g}, needs at most {spec.max_fps:g}")
+            if v.rotation:
+                reasons.append(f"picture is stored turned by {v.rotation}° (players ignore that)")
             if v.interlaced:
                 reasons.append("picture is interlaced (players would show combing)")
             if v.pix_fmt != spec.pix_fmt:

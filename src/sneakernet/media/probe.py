@@ -34,12 +34,15 @@ class VideoStream:
     sample_aspect: str  # "1:1" for square pixels
     codec_tag: str
     interlaced: bool = False  # coded as fields (TV and DVD sources)
+    rotation: int = 0  # degrees the picture is turned for display (phone videos)
 
     @property
     def display_aspect(self) -> Fraction:
+        """Width / height as shown, after pixel aspect and rotation."""
         num, den = (int(x) for x in self.sample_aspect.split(":"))
         sar = Fraction(num, den) if num and den else Fraction(1)
-        return Fraction(self.width, self.height) * sar
+        aspect = Fraction(self.width, self.height) * sar
+        return 1 / aspect if self.rotation % 180 else aspect
 
 
 @dataclass
@@ -158,6 +161,8 @@ def probe(path: Path) -> MediaInfo:
                         is_text=bool(cc.codec.text_sub),
                     )
                 )
+        if info.video:
+            info.video[0].rotation = _rotation(container)
         # Picture and sound decide the length; a late subtitle must not.
         known = [d for d in durations if d]
         if known:
@@ -165,6 +170,22 @@ def probe(path: Path) -> MediaInfo:
         elif container.duration is not None:
             info.duration = container.duration / 1_000_000
     return info
+
+
+def _rotation(container: Any) -> int:
+    """Display rotation of the first picture stream, from its first decoded frame."""
+    import av
+
+    stream = next((s for s in container.streams.video), None)
+    if stream is None:
+        return 0
+    try:
+        container.seek(0)
+        for frame in container.decode(stream):
+            return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    except (av.error.FFmpegError, ValueError):
+        return 0
+    return 0
 
 
 def _stream_duration(stream: Any) -> float | None:

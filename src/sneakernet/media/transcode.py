@@ -113,9 +113,11 @@ def _even(x: float) -> int:
 def output_size(info: MediaInfo, max_w: int, max_h: int) -> tuple[int, int]:
     """Largest even size within the box keeping the displayed aspect (square pixels)."""
     v = info.video[0]
-    display_w = v.height * float(v.display_aspect)
-    scale = min(1.0, max_w / display_w, max_h / v.height)
-    return min(_even(display_w * scale), max_w), min(_even(v.height * scale), max_h)
+    # ffmpeg turns rotated pictures upright before our filters see them.
+    shown_h = v.width if v.rotation % 180 else v.height
+    display_w = shown_h * float(v.display_aspect)
+    scale = min(1.0, max_w / display_w, max_h / shown_h)
+    return min(_even(display_w * scale), max_w), min(_even(shown_h * scale), max_h)
 
 
 def output_fps(fps: float, max_fps: float) -> Fraction | None:
