@@ -115,3 +115,29 @@ def test_remux_drops_the_x264_version_string(tmp_path):
     _assert_clean(output)
     # Only the SEI went: every picture is still there, with the same slices.
     assert len(video_packets(output)) == len(video_packets(source))
+
+
+def test_compliant_mp3_is_copied_and_only_lame_bits_are_zeroed(tmp_path):
+    import subprocess as sp
+
+    from sneakernet.media.ffmpeg import ffmpeg_exe
+
+    song = tmp_path / "song.mp3"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=3:sample_rate=44100", "-ac", "2",
+           "-c:a", "libmp3lame", "-b:a", "192k", "-metadata", f"title={PLANTED}", str(song))  # fmt: skip
+    assert b"LAME" in song.read_bytes()
+    out = tmp_path / "out"
+    result = run_cli("prepare", song, "-o", out, "--profile", "music", "--cache", tmp_path / "c",
+                     "--json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["status"] == "remuxed"
+    output = out / "song.mp3"
+    _assert_clean(output)
+
+    def decoded(path):
+        # Every decoded sample, without the gapless trimming that only the
+        # source's LAME header (now gone) asks for.
+        return sp.run([ffmpeg_exe(), "-v", "error", "-flags2", "+skip_manual", "-i", str(path),
+                       "-f", "md5", "-"], capture_output=True, text=True, check=True).stdout  # fmt: skip
+
+    assert decoded(output) == decoded(song)  # the very same sound: nothing re-encoded

@@ -207,9 +207,16 @@ def _needs_mp3_cleaning(profile: Profile, plan: Plan) -> bool:
 
 
 def clean_mp3_audio(info: MediaInfo, profile: Profile, plan: Plan, dst: Path) -> None:
-    """Encode the chosen track to MP3 at `dst` with LAME's name zeroed out of it."""
+    """The chosen track as MP3 at `dst` with LAME's name zeroed out of it.
+
+    A compliant MP3 is copied, not encoded again: zeroing is lossless.
+    """
     raw = dst.with_name(dst.name + ".raw")
-    opts = ["-vn", "-sn", "-dn", *_audio_options(profile, plan), *NEUTRAL_OUTPUT_OPTIONS]
+    if plan.action == "remux":
+        sound = ["-map", f"0:a:{plan.audio_index}", "-c:a", "copy"]
+    else:
+        sound = _audio_options(profile, plan)
+    opts = ["-vn", "-sn", "-dn", *sound, *NEUTRAL_OUTPUT_OPTIONS]
     opts += _container_options(profile) if profile.container == "mp3" else ["-f", "mp3"]
     if profile.container != "mp3":
         opts[-2:-2] = ["-id3v2_version", "0", "-write_id3v1", "0", "-write_xing", "0"]
