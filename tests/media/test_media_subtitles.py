@@ -25,12 +25,24 @@ from sneakernet.media.probe import probe
 
 HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
 PUNCTUATION = st.sampled_from(" .,!?0123456789")
-KOREAN_TEXT = st.text(alphabet=st.one_of(HANGUL, PUNCTUATION), min_size=1, max_size=80)
 # EUC-KR proper holds the 2,350 common syllables of KS X 1001 (two bytes each).
 KS_X_1001 = [chr(c) for c in range(0xAC00, 0xD7A4) if len(chr(c).encode("euc-kr")) == 2]
-COMMON_KOREAN_TEXT = st.text(
-    alphabet=st.one_of(st.sampled_from(KS_X_1001), PUNCTUATION), min_size=1, max_size=80
-)
+
+
+def _korean_text(syllables):
+    """A line of at least a dozen syllables with punctuation between them.
+
+    A couple of CP949 bytes can happen to be valid UTF-8 too (no decoder can
+    tell them apart); a subtitle line of a dozen syllables cannot.
+    """
+    return st.lists(
+        st.tuples(syllables, st.one_of(st.just(""), PUNCTUATION)), min_size=12, max_size=60
+    ).map(lambda pairs: "".join(a + b for a, b in pairs))
+
+
+KOREAN_TEXT = _korean_text(HANGUL)
+COMMON_KOREAN_TEXT = _korean_text(st.sampled_from(KS_X_1001))
+
 
 SAMI = """<SAMI><HEAD><STYLE><!--
 .KRCC { Name:Korean; lang:ko-KR; }

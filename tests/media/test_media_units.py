@@ -105,6 +105,9 @@ def test_default_split_uses_every_core(cores, items, expected):
 def test_books_become_utf8_with_bom_and_crlf(lines, encoding, newline):
     from sneakernet.media.documents import normalise_text
 
+    # A real book opens with more than a few syllables (a couple alone can be
+    # valid in both CP949 and UTF-8).
+    lines = ["옛날 옛적에 호랑이가 담배 먹던 시절에", *lines]
     text = newline.join(lines)
     out = normalise_text(text.encode(encoding))
     assert out.startswith(b"\xef\xbb\xbf")

@@ -123,6 +123,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
         with store.workspace(key) as work:
             tmp = work / f"output{cache.PART_MARK}{os.getpid()}{suffix}"
             transcode.produce(info, job.profile, plan, job.options, tmp, work, report)
+            _clean_output(tmp, work, job.src.name)
             health.check(tmp, info.duration, job.src.name)
             if soft:
                 srt = work / f"subtitle{cache.PART_MARK}{os.getpid()}.srt"
@@ -138,6 +139,25 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     result.output = str(job.dst)
     result.size = job.dst.stat().st_size
     report(1.0)
+
+
+def _clean_output(path: Path, work: Path, label: str) -> None:
+    """A second line of defence: the format's cleaner over our own output.
+
+    ffmpeg is already told to write nothing identifying; the cleaner also
+    drops what its muxers insist on (e.g. empty MP4 user-data boxes and
+    default handler names). Formats without a cleaner are left as written.
+    """
+    from sneakernet.clean import CleanError, UnknownFormat, clean_file
+
+    cleaned = work / f"cleaned{cache.PART_MARK}{os.getpid()}{path.suffix}"
+    try:
+        clean_file(path, cleaned)
+    except UnknownFormat:
+        return
+    except CleanError as exc:
+        raise ItemFailed(f"{label}: the output could not be cleaned ({exc})") from None
+    os.replace(cleaned, path)
 
 
 def _prepare_book(job: Job, result: ItemResult) -> None:

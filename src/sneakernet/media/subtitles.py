@@ -58,6 +58,8 @@ def decode_text(data: bytes) -> str:
 
     CP949 is a superset of EUC-KR, so it reads both. The guess from
     charset-normalizer is the last resort (UTF-16 without BOM, other scripts).
+    A few bytes can be valid in both UTF-8 and CP949; UTF-8 wins then, and
+    any real subtitle file is long enough for that never to matter.
     """
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8"),
