@@ -170,9 +170,10 @@ def _run_with_progress(
 
 
 @cache
-def version() -> str:
-    """ffmpeg's version line: part of every cache key, never written to outputs."""
-    out = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, text=True, check=True
-    ).stdout
-    return out.splitlines()[0] if out else "unknown"
+def identity() -> str:
+    """Which ffmpeg build this is, for cache keys: file name (with its version) and size.
+
+    A stat, not `ffmpeg -version`: it is asked once per worker process.
+    """
+    exe = Path(ffmpeg_exe())
+    return f"{exe.name}:{exe.stat().st_size}"

@@ -113,7 +113,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
         profile=job.profile.cache_dict(),
         subtitle=subtitles.content_hash(plan.subtitle),
         options=job.options.cache_dict(),
-        ffmpeg=ffmpeg.version(),
+        ffmpeg=ffmpeg.identity(),
     )
     suffix = job.dst.suffix
     soft = plan.subtitle_mode == "soft"
