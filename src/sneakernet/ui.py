@@ -21,8 +21,8 @@ class _State:
 
 
 state = _State()
-console = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+console = Console(stderr=True, highlight=False, emoji=False)
+out = Console(highlight=False, emoji=False)
 
 
 def error(message: str) -> None:

@@ -193,6 +193,8 @@ def test_output_inside_source_or_a_non_file(src: Path, tmp_path: Path):
     assert not (src / "card.img").exists()
     result = run_cli("image", "build", src, "-o", "/dev/null", "--size", "48M")
     assert_user_error(result, "not a regular file")
+    result = run_cli("image", "build", src, "-o", tmp_path / "no" / "card.img", "--size", "48M")
+    assert_user_error(result, "does not exist")
 
 
 def test_refusal_keeps_an_existing_image(src: Path, tmp_path: Path):

@@ -10,7 +10,14 @@ import pytest
 from fat_oracles import TOOL_ENV, mtools, tree_files
 
 from conftest import require_tool, run_cli
-from sneakernet.fat import open_volume
+from sneakernet.fat import (
+    ImageOptions,
+    open_volume,
+    plan_image,
+    scan_source,
+    stream_image,
+    write_image,
+)
 
 FILES = {
     "한국어/드라마 1화.mp4": 70_001,
@@ -178,3 +185,13 @@ def test_a_folder_linked_back_to_the_root_does_not_trap_the_reader(tmp_path: Pat
         paths = [e.path for e in volume.walk(include_deleted=True)]
     assert "music" in paths and "music/song.mp3" not in paths
     assert len(paths) == len(set(paths))
+
+
+def test_stream_image_is_the_image_file_byte_for_byte(tmp_path: Path):
+    src = make_tree(tmp_path / "src")
+    options = ImageOptions(size=48_000_001, label="STREAM")
+    image = tmp_path / "card.img"
+    write_image(plan_image(scan_source(src).root, options), image, sync=False)
+    blocks = list(stream_image(plan_image(scan_source(src).root, options), block_size=1 << 20))
+    assert {len(b) for b in blocks[:-1]} == {1 << 20}
+    assert b"".join(blocks) == image.read_bytes()

@@ -1,7 +1,8 @@
 """Pure-Python FAT32 card images: writer, reader and the layout arithmetic both share.
 
 Public API (documented in docs/fat.md, "For other modules"):
-- building: scan_source, ImageOptions, plan_image, write_image, build_image, iter_extents
+- building: scan_source, ImageOptions, plan_image, write_image, build_image, iter_extents,
+  stream_image
 - capacity: compute_geometry, plan_capacity, item_cost, Usage, Geometry
 - reading: open_volume, FatVolume, Entry, Region
 """
@@ -30,6 +31,7 @@ from sneakernet.fat.writer import (
     iter_extents,
     parse_timestamp,
     plan_image,
+    stream_image,
     write_image,
 )
 
@@ -60,6 +62,7 @@ __all__ = [
     "plan_capacity",
     "plan_image",
     "scan_source",
+    "stream_image",
     "tree_from_items",
     "write_image",
 ]

@@ -188,6 +188,54 @@ def iter_extents(plan: ImagePlan) -> Iterator[Extent]:
 
 
 ProgressCallback = Callable[[int], None]
+STREAM_BLOCK = 4 * 1024 * 1024
+
+
+def stream_image(plan: ImagePlan, block_size: int = STREAM_BLOCK) -> Iterator[bytes]:
+    """The whole image, zeros included, as consecutive blocks of `block_size` bytes
+    (the last may be shorter): for sinks that must overwrite every byte, such as
+    a donated drive whose old contents must not survive."""
+    block = bytearray()
+    position = 0
+    zeros = bytes(block_size)
+
+    def take(data) -> Iterator[bytes]:
+        nonlocal block
+        view = memoryview(data)
+        while view:
+            room = block_size - len(block)
+            block += view[:room]
+            view = view[room:]
+            if len(block) == block_size:
+                yield bytes(block)
+                block = bytearray()
+
+    for extent in iter_extents(plan):
+        while position < extent.offset:
+            step = min(extent.offset - position, block_size)
+            yield from take(zeros[:step])
+            position += step
+        if extent.data is not None:
+            yield from take(extent.data)
+        else:
+            with open(extent.source, "rb", buffering=0) as f:
+                remaining = extent.length
+                while remaining:
+                    data = f.read(min(block_size, remaining))
+                    if not data:
+                        raise UserError(
+                            f"{str(extent.source)!r} shrank while the card was being built; build again"
+                        )
+                    yield from take(data)
+                    remaining -= len(data)
+        position = extent.offset + extent.length
+    end = plan.geometry.image_size
+    while position < end:
+        step = min(end - position, block_size)
+        yield from take(zeros[:step])
+        position += step
+    if block:
+        yield bytes(block)
 
 
 def _copy_file(source: Path, expected: int, out_fd: int, offset: int, progress) -> None:
@@ -272,7 +320,10 @@ def write_image(
         raise UserError(f"{str(out)!r} is a folder; give a file name for the image")
     if not directory.is_dir():
         raise UserError(f"folder {str(directory)!r} does not exist; create it first")
-    fd, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=directory)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write into {str(directory)!r}: {exc.strerror}") from None
     try:
         os.ftruncate(fd, plan.geometry.image_size)
         write_extents(plan, fd, progress)
