@@ -62,6 +62,12 @@ def _assert_clean(path) -> None:
             assert text.startswith("0000:00:00"), (key, value)
 
 
+def _assert_audit_finds_nothing(folder) -> None:
+    """The project's own inspector (the cleaners' inspect) finds nothing either."""
+    audit = run_cli("audit", folder, "--json")
+    assert audit.code == 0, (audit.stdout, audit.stderr)
+
+
 @pytest.mark.parametrize("profile", ["notel", "notel-avi", "music"])
 def test_transcoded_outputs_are_anonymous(tmp_path, profile):
     clip = Clip("mkv", "libx264", size="320x240", acodec="ac3", extra=PLANTED_METADATA)
@@ -74,6 +80,7 @@ def test_transcoded_outputs_are_anonymous(tmp_path, profile):
     assert result.code == 0, result.stderr
     (output,) = out.iterdir()
     _assert_clean(output)
+    _assert_audit_finds_nothing(out)
 
 
 def _compliant_source(tmp_path, *, strip_sei: bool):
@@ -100,6 +107,7 @@ def test_compliant_input_is_remuxed_with_identical_video(tmp_path):
     output = out / "compliant.mp4"
     assert video_packets(output) == video_packets(source)
     _assert_clean(output)
+    _assert_audit_finds_nothing(out)
 
 
 def test_remux_drops_the_x264_version_string(tmp_path):
