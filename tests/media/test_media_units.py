@@ -1,16 +1,15 @@
-"""Small pieces: ffmpeg progress, LAME's ancillary bits, the health check, job splits."""
+"""Small pieces: ffmpeg progress, the health check, job splits, books."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mediagen import Clip, ffmpeg, make_clip
+from mediagen import Clip, make_clip
 
 from sneakernet.errors import ItemFailed
 from sneakernet.media import ffmpeg as ff
 from sneakernet.media import health, jobs
-from sneakernet.media.mp3_ancillary import zero_ancillary
 
 
 def test_progress_reports_output_time(tmp_path):
@@ -29,39 +28,6 @@ def test_progress_reports_output_time(tmp_path):
 def test_ffmpeg_failure_carries_its_message(tmp_path):
     with pytest.raises(ff.FfmpegError, match="status"):
         ff.run(ff.Command([ff.Input(tmp_path / "missing.mkv")], [ff.Output(tmp_path / "o.mp4")]))
-
-
-def _md5_of_decoded(path) -> str:
-    import subprocess
-
-    out = subprocess.run(
-        [ff.ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "md5", "-"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return out.stdout.strip()
-
-
-@settings(max_examples=6, deadline=None)
-@given(
-    rate=st.sampled_from([44100, 22050, 32000]),
-    channels=st.sampled_from([1, 2]),
-    bitrate=st.sampled_from(["64k", "128k", "192k"]),
-    vbr=st.booleans(),
-)
-def test_lame_name_is_zeroed_and_sound_unchanged(tmp_path_factory, rate, channels, bitrate, vbr):
-    folder = tmp_path_factory.mktemp("mp3")
-    raw, clean = folder / "raw.mp3", folder / "clean.mp3"
-    mode = ["-q:a", "4"] if vbr else ["-b:a", bitrate]
-    ffmpeg(
-        "-f", "lavfi", "-i", f"sine=frequency=300:duration=2:sample_rate={rate}",
-        "-ac", str(channels), "-c:a", "libmp3lame", *mode, "-id3v2_version", "0",
-        "-write_xing", "0", "-write_id3v1", "0", "-flags", "+bitexact", "-f", "mp3", str(raw),
-    )  # fmt: skip
-    data = raw.read_bytes()
-    cleaned = zero_ancillary(data)
-    clean.write_bytes(cleaned)
-    assert b"LAME" not in cleaned and len(cleaned) == len(data)
-    assert _md5_of_decoded(clean) == _md5_of_decoded(raw)
 
 
 def test_health_check_rejects_truncated_and_garbage(tmp_path):

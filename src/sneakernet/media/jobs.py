@@ -142,19 +142,17 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
 
 
 def _clean_output(path: Path, work: Path, label: str) -> None:
-    """A second line of defence: the format's cleaner over our own output.
+    """The format's cleaner over our own output, as over any file.
 
-    ffmpeg is already told to write nothing identifying; the cleaner also
-    drops what its muxers insist on (e.g. empty MP4 user-data boxes and
-    default handler names). Formats without a cleaner are left as written.
+    ffmpeg is told to write nothing identifying; the cleaner also drops what
+    its muxers insist on (empty MP4 user-data boxes, default handler names)
+    and what encoders hide in the streams (LAME's name in MP3 spare bits).
     """
-    from sneakernet.clean import CleanError, UnknownFormat, clean_file
+    from sneakernet.clean import CleanError, clean_file
 
     cleaned = work / f"cleaned{cache.PART_MARK}{os.getpid()}{path.suffix}"
     try:
         clean_file(path, cleaned)
-    except UnknownFormat:
-        return
     except CleanError as exc:
         raise ItemFailed(f"{label}: the output could not be cleaned ({exc})") from None
     os.replace(cleaned, path)

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from sneakernet.errors import ItemFailed, UserError
-from sneakernet.media import compliance, ffmpeg, mp3_ancillary, subtitles
+from sneakernet.media import compliance, ffmpeg, subtitles
 from sneakernet.media.ffmpeg import NEUTRAL_OUTPUT_OPTIONS, Command, Input, Output
 from sneakernet.media.probe import MediaInfo
 from sneakernet.media.profiles import Profile, bitrate_bits
@@ -185,50 +185,17 @@ def _container_options(profile: Profile) -> list[str]:
     return ["-f", profile.container]
 
 
-def _audio_options(profile: Profile, plan: Plan, ready: Path | None = None) -> list[str]:
-    """Encode the chosen track, or copy `ready` (input 1), an already cleaned MP3."""
+def _audio_options(profile: Profile, plan: Plan, copy: bool = False) -> list[str]:
+    """Encode the chosen track to the profile's audio, or copy it as it is."""
     if plan.audio_index is None or profile.audio is None:
         return ["-an"]
-    if ready is not None:
-        return ["-map", "1:a:0", "-c:a", "copy"]
+    if copy:
+        return ["-map", f"0:a:{plan.audio_index}", "-c:a", "copy"]
     a = profile.audio
     return [
         "-map", f"0:a:{plan.audio_index}",
         "-c:a", a.encoder, "-b:a", a.bitrate, "-ac", str(a.channels), "-ar", str(a.sample_rate),
     ]  # fmt: skip
-
-
-def _needs_mp3_cleaning(profile: Profile, plan: Plan) -> bool:
-    return (
-        profile.audio is not None
-        and profile.audio.encoder == "libmp3lame"
-        and plan.audio_index is not None
-    )
-
-
-def clean_mp3_audio(info: MediaInfo, profile: Profile, plan: Plan, dst: Path) -> None:
-    """The chosen track as MP3 at `dst` with LAME's name zeroed out of it.
-
-    A compliant MP3 is copied, not encoded again: zeroing is lossless.
-    """
-    raw = dst.with_name(dst.name + ".raw")
-    if plan.action == "remux":
-        sound = ["-map", f"0:a:{plan.audio_index}", "-c:a", "copy"]
-    else:
-        sound = _audio_options(profile, plan)
-    opts = ["-vn", "-sn", "-dn", *sound, *NEUTRAL_OUTPUT_OPTIONS]
-    opts += _container_options(profile) if profile.container == "mp3" else ["-f", "mp3"]
-    if profile.container != "mp3":
-        opts[-2:-2] = ["-id3v2_version", "0", "-write_id3v1", "0", "-write_xing", "0"]
-    try:
-        ffmpeg.run(Command([Input(info.path)], [Output(raw, opts)]))
-        dst.write_bytes(mp3_ancillary.zero_ancillary(raw.read_bytes()))
-    except ffmpeg.FfmpegError as exc:
-        raise ItemFailed(f"{info.path.name}: {exc}") from None
-    except mp3_ancillary.NotMp3 as exc:
-        raise ItemFailed(f"{info.path.name}: MP3 encoder output not understood ({exc})") from None
-    finally:
-        raw.unlink(missing_ok=True)
 
 
 def _filter_chain(
@@ -292,18 +259,19 @@ def _size_target_bitrate(info: MediaInfo, profile: Profile, plan: Plan) -> int:
     return int(video_bps)
 
 
-def remux_command(
-    info: MediaInfo, profile: Profile, plan: Plan, dst: Path, audio: Path | None = None
-) -> Command:
-    opts = ["-map", "0:v:0", "-c:v", "copy", "-sn", "-dn"] if info.video else ["-vn"]
-    # Audio is encoded again: AAC and MP3 streams carry their encoder's name and
-    # version in fill data that no stream copy can drop. It costs seconds a film.
-    opts += _audio_options(profile, plan, audio)
-    if info.video and info.video[0].codec == "h264":
-        opts += list(H264_STRIP_SEI)
+def remux_command(info: MediaInfo, profile: Profile, plan: Plan, dst: Path) -> Command:
+    if profile.video is None:
+        # Music: the MP3 is copied; the MP3 cleaner then zeroes the encoder's
+        # name that LAME writes into spare bits (lossless).
+        opts = ["-vn", "-sn", "-dn", *_audio_options(profile, plan, copy=True)]
+    else:
+        # With a picture, the sound is encoded again: it costs seconds a film and
+        # leaves no other encoder's fill data behind.
+        opts = ["-map", "0:v:0", "-c:v", "copy", "-sn", "-dn", *_audio_options(profile, plan)]
+        if info.video[0].codec == "h264":
+            opts += list(H264_STRIP_SEI)
     opts += [*NEUTRAL_OUTPUT_OPTIONS, *_container_options(profile)]
-    inputs = [Input(info.path)] + ([Input(audio)] if audio else [])
-    return Command(inputs, [Output(dst, opts)])
+    return Command([Input(info.path)], [Output(dst, opts)])
 
 
 def encode_commands(
@@ -314,14 +282,10 @@ def encode_commands(
     workdir: Path,
     subtitle_file: Path | None,
     threads: int,
-    audio: Path | None = None,
 ) -> list[Command]:
-    """One command, or two for a two-pass size-targeted encode.
-
-    `audio` is an already encoded and cleaned MP3 to copy in (input 1).
-    """
+    """One command, or two for a two-pass size-targeted encode."""
     in_opts = ["-threads", str(threads)] if threads else []
-    inputs = [Input(info.path, in_opts)] + ([Input(audio)] if audio else [])
+    inputs = [Input(info.path, in_opts)]
     tail = [*NEUTRAL_OUTPUT_OPTIONS, *_container_options(profile)]
     if profile.video is None:  # audio profile
         opts = ["-vn", "-sn", "-dn", *_audio_options(profile, plan)]
@@ -336,7 +300,7 @@ def encode_commands(
     venc = _video_encoder_options(profile, plan, fps)
     common = [*video_map, "-sn", "-dn", *venc]
     if plan.target_bytes is None:
-        opts = [*common, *_audio_options(profile, plan, audio), *tail]
+        opts = [*common, *_audio_options(profile, plan), *tail]
         return [Command(inputs, [Output(dst, opts)])]
     bitrate = _size_target_bitrate(info, profile, plan)
     cap = max(bitrate * 2, bitrate_bits(profile.video.maxrate or "0"))
@@ -345,7 +309,7 @@ def encode_commands(
     rate = ["-b:v", str(bitrate), "-maxrate", str(cap), "-bufsize", str(cap * 2)]
     log = ["-passlogfile", str(workdir / "pass")]
     first = [*common, *rate, "-pass", "1", *log, "-an", "-f", "null"]
-    second = [*common, *rate, "-pass", "2", *log, *_audio_options(profile, plan, audio), *tail]
+    second = [*common, *rate, "-pass", "2", *log, *_audio_options(profile, plan), *tail]
     return [
         Command(inputs, [Output(Path(os.devnull), first)]),
         Command(inputs, [Output(dst, second)]),
@@ -397,22 +361,11 @@ def produce(
     on_progress: FractionCallback | None = None,
 ) -> None:
     """Write the output for `plan` to `dst` (a temporary name the caller renames)."""
-    audio = None
-    if _needs_mp3_cleaning(profile, plan):
-        if profile.video is None:  # the cleaned MP3 is the whole output
-            clean_mp3_audio(info, profile, plan, dst)
-            if on_progress is not None:
-                on_progress(1.0)
-            return
-        audio = workdir / "audio.mp3"
-        clean_mp3_audio(info, profile, plan, audio)
     if plan.action == "remux":
-        commands = [remux_command(info, profile, plan, dst, audio)]
+        commands = [remux_command(info, profile, plan, dst)]
     else:
         sub_file = _prepare_subtitle(info, plan, workdir) if plan.subtitle_mode == "burn" else None
-        commands = encode_commands(
-            info, profile, plan, dst, workdir, sub_file, options.threads, audio
-        )
+        commands = encode_commands(info, profile, plan, dst, workdir, sub_file, options.threads)
     total = max(info.duration, 1e-3) * len(commands)
     for n, command in enumerate(commands):
         done_before = n * info.duration
