@@ -16,7 +16,7 @@ from sneakernet import ui
 from sneakernet.errors import UserError
 
 # Command families, in the order `--help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("media", "image", "clean", "devices", "demo")
+COMMAND_MODULES: tuple[str, ...] = ("media", "probe", "image", "clean", "devices", "demo")
 
 app = typer.Typer(
     name="sneakernet",

@@ -301,5 +301,4 @@ def _print_summary(results: list) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("profiles")(profiles_command)
-    app.command("probe")(probe_command)
     app.command("prepare")(prepare_command)
