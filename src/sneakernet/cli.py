@@ -16,7 +16,17 @@ from sneakernet import ui
 from sneakernet.errors import UserError
 
 # Command families, in the order `--help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("library", "plan", "make", "image", "clean", "devices", "demo")
+COMMAND_MODULES: tuple[str, ...] = (
+    "library",
+    "plan",
+    "make",
+    "media",
+    "probe",
+    "image",
+    "clean",
+    "devices",
+    "demo",
+)
 
 app = typer.Typer(
     name="sneakernet",

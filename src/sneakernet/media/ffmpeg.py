@@ -9,8 +9,11 @@ and commands are argument lists, never a shell.
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,6 +27,7 @@ NEUTRAL_OUTPUT_OPTIONS: tuple[str, ...] = (
     "-fflags", "+bitexact",
     "-flags:v", "+bitexact",
     "-flags:a", "+bitexact",
+    "-metadata:s", "encoder=",  # else MP4 keeps "Lavc libx264" as compressor name
 )  # fmt: skip
 
 
@@ -74,10 +78,102 @@ class Command:
         return args
 
 
-def run(command: Command | Sequence[str], *, timeout: float | None = None) -> None:
-    """Run ffmpeg to completion; raise FfmpegError with its last error lines."""
+# Progress reports: seconds of output written so far.
+ProgressCallback = Callable[[float], None]
+
+
+def _load_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
+# Loaded before any fork: the child must only call it, not import anything.
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Make the kernel kill ffmpeg when the process that started it dies.
+
+    An interrupted batch must not leave encoders running on their own.
+    """
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def run(
+    command: Command | Sequence[str],
+    *,
+    timeout: float | None = None,
+    cwd: str | os.PathLike | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """Run ffmpeg to completion; raise FfmpegError with its last error lines.
+
+    With `on_progress`, ffmpeg reports through `-progress pipe:1` and the
+    callback gets the output time in seconds as it advances.
+    """
     argv = command.argv() if isinstance(command, Command) else list(command)
-    proc = subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=timeout)
-    if proc.returncode != 0:
-        tail = " | ".join(line for line in proc.stderr.strip().splitlines()[-3:])
-        raise FfmpegError(f"ffmpeg failed (status {proc.returncode}): {tail}")
+    if on_progress is None:
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            cwd=cwd,
+            preexec_fn=_die_with_parent,
+        )
+        returncode, stderr = proc.returncode, proc.stderr
+    else:
+        argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
+        returncode, stderr = _run_with_progress(argv, cwd, timeout, on_progress)
+    if returncode != 0:
+        tail = " | ".join(line for line in stderr.strip().splitlines()[-3:])
+        raise FfmpegError(f"ffmpeg failed (status {returncode}): {tail}")
+
+
+_OUT_TIME = re.compile(r"^out_time_us=(\d+)$")
+
+
+def _run_with_progress(
+    argv: list[str], cwd, timeout: float | None, on_progress: ProgressCallback
+) -> tuple[int, str]:
+    import tempfile
+
+    with tempfile.TemporaryFile(mode="w+", errors="replace") as err:
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            errors="replace",
+            cwd=cwd,
+            preexec_fn=_die_with_parent,
+        )
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                match = _OUT_TIME.match(line.strip())
+                if match:
+                    on_progress(int(match.group(1)) / 1e6)
+            proc.wait(timeout=timeout)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err.seek(0)
+        return proc.returncode, err.read()
+
+
+@cache
+def identity() -> str:
+    """Which ffmpeg build this is, for cache keys: file name (with its version) and size.
+
+    A stat, not `ffmpeg -version`: it is asked once per worker process.
+    """
+    exe = Path(ffmpeg_exe())
+    return f"{exe.name}:{exe.stat().st_size}"

@@ -1,0 +1,224 @@
+"""Media: our prepare against bare ffmpeg (same arguments) and HandBrake, on one 60 s 720p source.
+
+- overhead of `sneakernet prepare` over running its ffmpeg command by hand;
+- quality (SSIM against the source) at equal output size, and encoding time,
+  against `HandBrakeCLI -Z "Very Fast 480p30"`;
+- four files with the default --jobs: wall time against summed CPU time / cores.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.common import Result, drop_caches
+from sneakernet.media import ffmpeg as ff
+from sneakernet.media import health, jobs, transcode
+from sneakernet.media.probe import probe
+from sneakernet.media.profiles import load_profiles
+
+SECONDS = 60
+REPEATS = 3
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float  # user + system of the process and every child it waited for
+
+
+def _run(argv: list[str]) -> Run:
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{argv[0]} failed: {' '.join(map(str, argv))}")
+    return Run(wall, usage.ru_utime + usage.ru_stime)
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run([ff.ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", *args],
+                   check=True)  # fmt: skip
+
+
+def _make_source(path: Path, seconds: int) -> None:
+    """720p test pattern with motion and light grain, and a tone."""
+    _ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds},noise=alls=3:allf=t",
+        "-f", "lavfi", "-i", f"sine=frequency=500:duration={seconds}:sample_rate=48000",
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "192k", str(path),
+    )  # fmt: skip
+
+
+def _prepare(src: Path, out: Path, cache: Path, *extra: str) -> tuple[Run, Path]:
+    if cache.exists():
+        shutil.rmtree(cache)
+    drop_caches()
+    argv = [sys.executable, "-m", "sneakernet", "prepare", str(src), "-o", str(out),
+            "--cache", str(cache), *extra]  # fmt: skip
+    run = _run(argv)
+    return run, out / (src.stem + ".mp4")
+
+
+def _ssim(output: Path, source: Path) -> float:
+    v = probe(output).video[0]
+    graph = f"[1:v]scale={v.width}:{v.height}:flags=bicubic,setsar=1[ref];[0:v]setsar=1[out];[out][ref]ssim"
+    proc = subprocess.run(
+        [ff.ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(output), "-i", str(source),
+         "-lavfi", graph, "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"SSIM .*All:([0-9.]+)", proc.stderr)
+    assert match, proc.stderr[-500:]
+    return float(match.group(1))
+
+
+def _profile_with_crf(workdir: Path, crf: float) -> Path:
+    """The notel profile with another CRF (to match an output size)."""
+    text = (Path(transcode.__file__).parent.parent / "data" / "profiles" / "notel.toml").read_text()
+    data = tomllib.loads(text)
+    assert "crf = " in text and data["video"]["crf"]
+    path = workdir / f"notel-crf{crf:.2f}.toml"
+    text = re.sub(r"(?m)^crf = .*$", f"crf = {crf:.2f}", text)
+    path.write_text(re.sub(r'(?m)^name = "notel"$', 'name = "notel-benchmark"', text))
+    return path
+
+
+def _overhead(workdir: Path, src: Path) -> list[Result]:
+    profile = load_profiles().get("notel")
+    _, threads = jobs.default_split(jobs.usable_cores(), 1)
+    info = probe(src)
+    options = transcode.PrepareOptions(threads=threads)
+    plan = transcode.make_plan(info, profile, options)
+    bare_out = workdir / "bare.mp4"
+    commands = transcode.encode_commands(info, profile, plan, bare_out, workdir, None, threads)
+    # The machine may be shared: alternate the two, keep each one's best of three.
+    bare_times, ours_times, health_times = [], [], []
+    for _ in range(REPEATS):
+        drop_caches()
+        bare_times.append(sum((_run(c.argv()).wall for c in commands), 0.0))
+        ours, output = _prepare(
+            src, workdir / "ours", workdir / "cache-overhead", "--profile", "notel"
+        )
+        ours_times.append(ours.wall)
+        health_start = time.perf_counter()
+        health.decoded_duration(output)
+        health_times.append(time.perf_counter() - health_start)
+    bare, ours_best, health_seconds = min(bare_times), min(ours_times), min(health_times)
+    return [
+        Result("bare ffmpeg, notel arguments, best of 3 (s)", bare, "s"),
+        Result("sneakernet prepare --profile notel, best of 3 (s)", ours_best, "s"),
+        Result("overhead over bare ffmpeg", (ours_best / bare - 1) * 100, "%", 3.0, False),
+        Result("  of which: health check (full decode) (s)", health_seconds, "s"),
+        Result(
+            "overhead without the health check",
+            ((ours_best - health_seconds) / bare - 1) * 100,
+            "%",
+        ),  # fmt: skip
+    ]
+
+
+def _against_handbrake(workdir: Path, src: Path) -> list[Result]:
+    handbrake = shutil.which("HandBrakeCLI")
+    if handbrake is None:
+        raise RuntimeError("HandBrakeCLI is not installed (make bench installs it)")
+    hb_out = workdir / "handbrake.mp4"
+    drop_caches()
+    # No automatic cropping, so that both outputs show the whole picture for SSIM.
+    hb = _run([handbrake, "-i", str(src), "-o", str(hb_out), "-Z", "Very Fast 480p30",
+               "--crop-mode", "none"])  # fmt: skip
+    hb_size = hb_out.stat().st_size
+    # Our quality mode at HandBrake's size: find the CRF that lands there.
+    crf, size, run, output = 23.0, 0, None, None
+    for _ in range(4):
+        run, output = _prepare(src, workdir / f"crf{crf:.2f}", workdir / "cache-hb",
+                               "--profile", "notel-benchmark",
+                               "--profile-file", str(_profile_with_crf(workdir, crf)))  # fmt: skip
+        size = output.stat().st_size
+        if abs(size / hb_size - 1) <= 0.03:
+            break
+        crf = max(10.0, min(40.0, crf + 6 * math.log2(size / hb_size)))
+    assert run is not None and output is not None
+    ours_ssim, hb_ssim = _ssim(output, src), _ssim(hb_out, src)
+    # The size-targeted two-pass mode, aimed at HandBrake's size.
+    sized_run, sized = _prepare(src, workdir / "sized", workdir / "cache-sized",
+                                "--profile", "notel", "--max-size", str(hb_size))  # fmt: skip
+    sized_ssim = _ssim(sized, src)
+    return [
+        Result("HandBrake Very Fast 480p30: time (s)", hb.wall, "s"),
+        Result("HandBrake: size (MB)", hb_size / 1e6, "MB"),
+        Result("HandBrake: SSIM", hb_ssim),
+        Result(f"ours (notel, CRF {crf:.2f}): size / HandBrake's", size / hb_size, "x"),
+        Result("ours at equal size: SSIM", ours_ssim),
+        Result("SSIM ours - HandBrake at equal size", ours_ssim - hb_ssim, "", 0.0, True),
+        Result("time ours / HandBrake", run.wall / hb.wall, "x", 1.0, False),
+        Result("--max-size two-pass: size / target", sized.stat().st_size / hb_size, "x"),
+        Result("--max-size two-pass: SSIM - HandBrake", sized_ssim - hb_ssim),
+        Result("--max-size two-pass: time / HandBrake", sized_run.wall / hb.wall, "x"),
+    ]
+
+
+def _four_files(workdir: Path, src: Path) -> list[Result]:
+    folder = workdir / "four"
+    folder.mkdir()
+    parts = []
+    for n in range(4):
+        part = folder / f"part{n}.mkv"
+        quarter = SECONDS // 4
+        _ffmpeg(
+            "-ss", str(n * quarter), "-t", str(quarter), "-i", str(src), "-c", "copy", str(part)
+        )
+        parts.append(part)
+    cores = jobs.usable_cores()
+    cache = workdir / "cache-four"
+    drop_caches()
+    run = _run([sys.executable, "-m", "sneakernet", "prepare", *map(str, parts), "-o",
+                str(workdir / "four-out"), "--profile", "notel", "--cache", str(cache)])  # fmt: skip
+    ideal = run.cpu / cores
+    n_jobs, _ = jobs.default_split(cores, 4)
+    # What the machine gives right now: the four bare encodes started at once.
+    profile = load_profiles().get("notel")
+    procs, start, cpu = [], time.perf_counter(), 0.0
+    for n, part in enumerate(parts):
+        info = probe(part)
+        plan = transcode.make_plan(info, profile, transcode.PrepareOptions())
+        (command,) = transcode.encode_commands(
+            info, profile, plan, workdir / f"bare-part{n}.mp4", workdir, None, 0
+        )
+        procs.append(subprocess.Popen(command.argv()))
+    for proc in procs:
+        _, _, usage = os.wait4(proc.pid, 0)
+        cpu += usage.ru_utime + usage.ru_stime
+    bare_wall = time.perf_counter() - start
+    return [
+        Result(f"4 files, default --jobs ({n_jobs} at once): wall (s)", run.wall, "s"),
+        Result("4 files: summed CPU / cores (s)", ideal, "s"),
+        Result("4 files: wall / (CPU / cores)", run.wall / ideal, "x", 1.15, False),
+        Result("  same, 4 bare ffmpeg encodes started at once", bare_wall / (cpu / cores), "x"),
+        Result(
+            "  ours / the bare run (what the shared machine allowed)",
+            (run.wall / ideal) / (bare_wall / (cpu / cores)),
+            "x",
+        ),  # fmt: skip
+        Result("load average (1 min) at the end", os.getloadavg()[0], ""),
+    ]
+
+
+def run(workdir: Path) -> list[Result]:
+    src = workdir / "source-720p.mkv"
+    _make_source(src, SECONDS)
+    results = [Result("load average (1 min) at the start", os.getloadavg()[0], "")]
+    results += _overhead(workdir, src)
+    results += _against_handbrake(workdir, src)
+    results += _four_files(workdir, src)
+    return results

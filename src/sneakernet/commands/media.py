@@ -1,0 +1,304 @@
+"""`sneakernet profiles`, `probe` and `prepare`: media the players people have can play."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from sneakernet import ui
+from sneakernet.errors import ItemFailed, UserError
+from sneakernet.media import cache, compliance, documents, jobs, subtitles, transcode
+from sneakernet.media.probe import probe
+from sneakernet.media.profiles import Profile, load_profiles
+from sneakernet.sizes import human_size, parse_size
+
+PROFILE_FILE_HELP = "Extra profile definitions (TOML); may be given several times."
+
+
+def profiles_command(
+    profile_file: list[Path] = typer.Option([], "--profile-file", help=PROFILE_FILE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the profiles as JSON on stdout."),
+) -> None:
+    """List device profiles: what each class of players can play."""
+    profiles = load_profiles(profile_file).profiles
+    if as_json:
+        ui.print_json({name: p.to_dict() for name, p in sorted(profiles.items())})
+        return
+    table = Table("profile", "kind", "container", "video", "audio", "subtitles")
+    for name, p in sorted(profiles.items()):
+        video = ""
+        if p.video:
+            video = f"{p.video.codec} {p.video.encoder_profile or ''} ≤{p.video.max_width}x{p.video.max_height}"
+        audio = f"{p.audio.codec} {p.audio.bitrate}" if p.audio else ""
+        table.add_row(name, p.kind, p.container, video, audio, ",".join(p.subtitles))
+    ui.console.print(table)
+
+
+def probe_command(
+    files: list[Path] = typer.Argument(..., help="Media files to look at."),
+    profile_name: str | None = typer.Option(
+        None, "--profile", help="Also say whether each file complies with this profile."
+    ),
+    profile_file: list[Path] = typer.Option([], "--profile-file", help=PROFILE_FILE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON on stdout."),
+) -> None:
+    """Show streams, codecs, sizes, subtitles found, and compliance with a profile."""
+    profile = load_profiles(profile_file).get(profile_name) if profile_name else None
+    reports, failed = [], False
+    for path in files:
+        try:
+            info = probe(path)
+        except ItemFailed as exc:
+            failed = True
+            reports.append({"path": str(path), "error": str(exc)})
+            if not as_json:
+                ui.error(str(exc))
+            continue
+        report = info.to_dict()
+        report["sidecars"] = [
+            {"path": str(s.path), "korean": s.korean} for s in subtitles.find_sidecars(path)
+        ]
+        chosen = subtitles.choose(info)
+        report["subtitle_choice"] = chosen.describe() if chosen else None
+        if profile is not None:
+            audio = transcode.choose_audio(info, None)
+            reasons = compliance.check(info, profile, audio)
+            report["profile"] = profile.name
+            report["complies"] = not reasons
+            report["reasons"] = reasons
+        reports.append(report)
+        if not as_json:
+            _print_probe(report)
+    if as_json:
+        ui.print_json(reports)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_probe(report: dict) -> None:
+    ui.console.print(
+        f"[bold]{report['path']}[/]  {report['format'].split(',')[0]}, "
+        f"{report['duration']:.2f} s, {human_size(report['size'])}"
+    )
+    for v in report["video"]:
+        ui.info(
+            f"  video #{v['index']}: {v['codec']} {v['profile'] or ''} level {v['level']}, "
+            f"{v['width']}x{v['height']} (SAR {v['sample_aspect']}), {v['fps']:g} fps, {v['pix_fmt']}"
+        )
+    for a in report["audio"]:
+        ui.info(
+            f"  audio #{a['index']}: {a['codec']} {a['profile'] or ''}, {a['channels']} ch, "
+            f"{a['sample_rate']} Hz, language {a['language'] or '?'}"
+        )
+    for s in report["subtitles"]:
+        kind = "text" if s["is_text"] else "bitmap"
+        ui.info(
+            f"  subtitles #{s['index']}: {s['codec']} ({kind}), language {s['language'] or '?'}"
+        )
+    for s in report["sidecars"]:
+        ui.info(f"  sidecar: {Path(s['path']).name}{' (Korean)' if s['korean'] else ''}")
+    if report.get("subtitle_choice"):
+        ui.info(f"  subtitles used: {report['subtitle_choice']}")
+    if "complies" in report:
+        if report["complies"]:
+            ui.console.print(
+                f"  [green]complies with {report['profile']}[/]: remuxed, not re-encoded"
+            )
+        else:
+            ui.console.print(f"  [yellow]does not comply with {report['profile']}[/]:")
+            for reason in report["reasons"]:
+                ui.info(f"    - {reason}")
+
+
+# Files taken from a folder given as SRC; subtitle sidecars are found per video.
+MEDIA_SUFFIXES = {
+    ".mkv", ".mp4", ".m4v", ".avi", ".mov", ".wmv", ".flv", ".webm", ".ts", ".m2ts",
+    ".mpg", ".mpeg", ".vob", ".3gp", ".mp3", ".m4a", ".aac", ".ac3", ".flac", ".ogg",
+    ".opus", ".wav", ".wma",
+}  # fmt: skip
+
+
+def _expand(sources: list[Path], outdir: Path, suffixes: set[str]) -> list[tuple[Path, Path]]:
+    """(input, output path without extension); folders keep their layout."""
+    out_resolved = outdir.resolve()
+    items = []
+    for src in sources:
+        if not src.is_dir():
+            items.append((src, Path(src.stem)))
+            continue
+        for path in sorted(src.rglob("*")):
+            if (
+                path.is_file()
+                and path.suffix.lower() in suffixes
+                and not any(part.startswith(".") for part in path.relative_to(src).parts)
+                and out_resolved not in path.resolve().parents
+            ):
+                items.append((path, path.relative_to(src).with_suffix("")))
+    if not items:
+        raise UserError("no files of this profile's kind found in the given folders")
+    return items
+
+
+def _output_names(items: list[tuple[Path, Path]], outdir: Path, profile: Profile) -> list[Path]:
+    names: dict[Path, Path] = {}
+    outputs = []
+    for src, stem in items:
+        ext = profile.extension or src.suffix.lstrip(".")
+        dst = outdir / stem.parent / f"{stem.name}.{ext}"
+        if dst in names:
+            raise UserError(f"{src} and {names[dst]} would both become {dst}: rename one of them")
+        if src.resolve() == dst.resolve():
+            raise UserError(f"{src} would be overwritten: choose another output folder")
+        names[dst] = src
+        outputs.append(dst)
+    return outputs
+
+
+def prepare_command(
+    sources: list[Path] = typer.Argument(
+        ..., help="Video or audio files, or folders of them (their layout is kept)."
+    ),
+    outdir: Path = typer.Option(..., "-o", "--output", help="Folder for the prepared files."),
+    profile_name: str = typer.Option(..., "--profile", help="Device profile (see `profiles`)."),
+    profile_file: list[Path] = typer.Option([], "--profile-file", help=PROFILE_FILE_HELP),
+    workers: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Items encoded at once (default: one per core, one per two cores above four).",
+    ),
+    dask: str | None = typer.Option(
+        None, "--dask", help="Run on a Dask cluster at ADDRESS (needs shared storage)."
+    ),
+    max_size: str | None = typer.Option(
+        None, "--max-size", help="Size limit per output file, e.g. 700M: a size-targeted encode."
+    ),
+    subtitle_mode: str = typer.Option(
+        "auto", "--subtitles", help="auto (the profile's choice), burn, soft (sidecar SRT) or none."
+    ),
+    audio_lang: str | None = typer.Option(
+        None,
+        "--audio-lang",
+        help="Audio language to keep, e.g. ko or eng (default: Korean, else first).",
+    ),
+    cache_dir: Path | None = typer.Option(
+        None,
+        "--cache",
+        help="Cache folder (default: $SNEAKERNET_CACHE or ~/.cache/sneakernet/media).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print results as JSON on stdout."),
+) -> None:
+    """Make files the profile's devices play: remux what complies, encode the rest."""
+    profile = load_profiles(profile_file).get(profile_name)
+    transcode.subtitle_mode(profile, subtitle_mode)  # refuse an impossible mode up front
+    size_limit = parse_size(max_size) if max_size else None
+    if outdir.exists() and not outdir.is_dir():
+        raise UserError(f"output {outdir} exists and is not a folder")
+    wanted = documents.BOOK_SUFFIXES if profile.kind == "document" else MEDIA_SUFFIXES
+    items = _expand(sources, outdir, wanted)
+    outputs = _output_names(items, outdir, profile)
+    for folder in sorted({dst.parent for dst in outputs}):
+        folder.mkdir(parents=True, exist_ok=True)
+        cache.remove_stale_parts(folder)
+    cores = jobs.usable_cores()
+    n_jobs, threads = jobs.default_split(cores, len(items))
+    if workers is not None:
+        n_jobs, threads = workers, max(1, cores // workers)
+    store = cache.Cache(cache_dir or cache.default_cache_dir())
+    store.clean_leftovers()
+    options = transcode.PrepareOptions(subtitle_mode, audio_lang, size_limit, threads)
+    job_list = [
+        jobs.Job(n, src, dst, profile, options, store.root)
+        for n, ((src, _), dst) in enumerate(zip(items, outputs, strict=True))
+    ]
+    try:
+        results = _run_with_progress(job_list, n_jobs, dask)
+    except KeyboardInterrupt:
+        ui.error("interrupted: finished items are kept; run the same command again to resume")
+        raise typer.Exit(130) from None
+    results.sort(key=lambda r: r.number)
+    if as_json:
+        ui.print_json([r.__dict__ for r in results])
+    else:
+        _print_summary(results)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def _run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) -> list:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    results = []
+    with Progress(*columns, console=ui.console, transient=False) as bars:
+        overall = bars.add_task(f"all {len(job_list)} items", total=len(job_list))
+        per_item: dict[int, TaskID] = {}
+        fractions: dict[int, float] = {}
+        finished: set[int] = set()
+
+        def progress(number: int, fraction: float) -> None:
+            if number in finished:
+                return
+            if number not in per_item:
+                per_item[number] = bars.add_task(job_list[number].src.name[:40], total=1.0)
+            fractions[number] = fraction
+            bars.update(per_item[number], completed=fraction)
+            bars.update(overall, completed=sum(fractions.values()))
+
+        runner = (
+            jobs.run_dask(job_list, dask, progress)
+            if dask
+            else jobs.run_local(job_list, n_jobs, progress)
+        )
+        start = time.perf_counter()
+        for result in runner:
+            results.append(result)
+            progress(result.number, 1.0)
+            finished.add(result.number)
+            if result.number in per_item:
+                bars.remove_task(per_item.pop(result.number))
+            if result.status == "failed":
+                ui.error(result.reason)
+        bars.update(
+            overall, description=f"all {len(job_list)} items ({time.perf_counter() - start:.0f} s)"
+        )
+    return results
+
+
+def _print_summary(results: list) -> None:
+    table = Table("item", "result", "size", "time", "reason")
+    for r in results:
+        colour = {"failed": "red", "cached": "cyan"}.get(r.status, "green")
+        table.add_row(
+            Path(r.src).name,
+            f"[{colour}]{r.status}[/]",
+            human_size(r.size) if r.size else "",
+            f"{r.seconds:.1f} s",
+            r.reason,
+        )
+    ui.console.print(table)
+    counts = {
+        s: sum(r.status == s for r in results) for s in ("done", "remuxed", "cached", "failed")
+    }
+    ui.info(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("profiles")(profiles_command)
+    app.command("prepare")(prepare_command)

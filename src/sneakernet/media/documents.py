@@ -1,0 +1,49 @@
+"""Books for old readers: cleaned, and plain text as UTF-8 with a byte-order mark.
+
+Windows XP and 7 Notepad, and the text viewers of cheap players, guess the
+encoding of a file without a byte-order mark as the local code page, which
+turns Korean in UTF-8 into garbage; CP949 files break on Chinese phones. A
+UTF-8 BOM and Windows line ends read correctly everywhere.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+from sneakernet.errors import ItemFailed
+from sneakernet.media.subtitles import decode_text
+
+
+def normalise_text(data: bytes) -> bytes:
+    """Any of UTF-8/16 (with or without BOM), CP949 or EUC-KR in; UTF-8 with BOM and CRLF out."""
+    text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
+    return codecs.BOM_UTF8 + text.replace("\n", "\r\n").encode("utf-8")
+
+
+BOOK_SUFFIXES = {".pdf", ".epub", ".txt"}
+
+
+def prepare_book(src: Path, dst: Path) -> None:
+    """A cleaned copy of a PDF, EPUB or TXT book at `dst` (a temporary name).
+
+    The format cleaners remove metadata, old PDF revisions and Red Star
+    marks; plain text is then re-encoded as UTF-8 with BOM and CRLF.
+    """
+    from sneakernet.clean import CleanError, CleanOptions, clean_file
+
+    if src.suffix.lower() not in BOOK_SUFFIXES:
+        raise ItemFailed(f"{src.name}: not a book (the ebook profile takes PDF, EPUB and TXT)")
+    cleaned = dst.with_name(dst.name + ".cleaned")
+    try:
+        clean_file(src, cleaned, CleanOptions())
+    except CleanError as exc:
+        raise ItemFailed(f"{src.name}: {exc}") from None
+    except FileNotFoundError:
+        raise ItemFailed(f"{src.name}: no such file") from None
+    if src.suffix.lower() == ".txt":
+        dst.write_bytes(normalise_text(cleaned.read_bytes()))
+        cleaned.unlink()
+    else:
+        os.replace(cleaned, dst)

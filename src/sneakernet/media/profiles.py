@@ -1,0 +1,176 @@
+"""Device profiles: what a class of players can play, as data.
+
+Profiles are TOML files. The built-in ones ship in `sneakernet/data/profiles`;
+operators add their own with `--profile-file` (a file with the same keys; a
+user profile with a built-in name replaces it).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sneakernet.errors import UserError
+from sneakernet.sizes import parse_size
+
+KINDS = ("video", "audio", "document")
+SUBTITLE_MODES = ("burn", "soft")
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    codec: str  # codec name as PyAV/ffmpeg reports it, e.g. "h264"
+    encoder: str  # ffmpeg encoder, e.g. "libx264"
+    max_width: int
+    max_height: int
+    max_fps: float
+    pix_fmt: str = "yuv420p"
+    profiles: tuple[str, ...] = ()  # accepted codec profiles (empty: any)
+    encoder_profile: str | None = None
+    level: float | None = None  # highest accepted level, e.g. 3.1
+    crf: float | None = None  # quality-based rate control (x264)
+    quality: int | None = None  # fixed quantiser scale (MPEG-4 Part 2)
+    maxrate: str | None = None  # bitrate cap, e.g. "2000k"
+    bufsize: str | None = None
+    preset: str | None = None
+    gop_seconds: float = 2.0
+    tag: str | None = None  # container fourcc, e.g. "XVID"
+    # Encoder threads. Fixed, not taken from the machine: x264 (and the MPEG-4
+    # encoder's slices) write different bytes for different thread counts, and
+    # the same inputs must give the same card on any computer.
+    threads: int = 4
+
+
+@dataclass(frozen=True)
+class AudioSpec:
+    codec: str
+    encoder: str
+    bitrate: str
+    channels: int = 2
+    sample_rate: int = 48000
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    kind: str
+    container: str  # ffmpeg muxer name ("mp4", "avi", "mp3") or "any"
+    extension: str
+    subtitles: tuple[str, ...] = ()  # modes this device accepts, first is the default
+    max_file_size: int | None = None  # bytes; FAT32 cannot hold 4 GiB or more
+    video: VideoSpec | None = None
+    audio: AudioSpec | None = None
+    source: str = "built-in"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for `--json` and for cache keys."""
+        return asdict(self)
+
+    def cache_dict(self) -> dict[str, Any]:
+        data = self.to_dict()
+        data.pop("source")
+        data.pop("description")
+        return data
+
+
+@dataclass
+class ProfileSet:
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    def get(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles))
+            raise UserError(
+                f"unknown profile {name!r}: choose one of {known}, or add one with --profile-file"
+            ) from None
+
+
+def bitrate_bits(rate: str) -> int:
+    """Bits per second from ffmpeg's notation: "128k", "2M" or "96000"."""
+    rate = rate.strip().lower()
+    scale = {"k": 1000, "m": 1_000_000}.get(rate[-1])
+    return int(float(rate[:-1]) * scale) if scale else int(rate)
+
+
+def _bytes_or_none(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    return parse_size(str(value))
+
+
+def parse_profile(data: dict[str, Any], source: str) -> Profile:
+    """Build a Profile from TOML data; a mistake is a UserError naming the file."""
+    try:
+        video = data.get("video")
+        audio = data.get("audio")
+        profile = Profile(
+            name=str(data["name"]),
+            description=str(data.get("description", "")),
+            kind=str(data["kind"]),
+            container=str(data["container"]),
+            extension=str(data.get("extension", data["container"])),
+            subtitles=tuple(data.get("subtitles", ())),
+            max_file_size=_bytes_or_none(data.get("max_file_size")),
+            video=None
+            if video is None
+            else VideoSpec(**{**video, "profiles": tuple(video.get("profiles", ()))}),
+            audio=None if audio is None else AudioSpec(**audio),
+            source=source,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserError(f"profile file {source} is not valid ({exc}): see docs/media.md") from None
+    if profile.kind not in KINDS:
+        raise UserError(f"profile {profile.name!r} in {source}: kind must be one of {KINDS}")
+    if profile.kind == "video" and (profile.video is None or profile.audio is None):
+        raise UserError(
+            f"profile {profile.name!r} in {source}: a video profile needs [video] and [audio]"
+        )
+    if profile.kind == "audio" and profile.audio is None:
+        raise UserError(f"profile {profile.name!r} in {source}: an audio profile needs [audio]")
+    bad = set(profile.subtitles) - set(SUBTITLE_MODES)
+    if bad:
+        raise UserError(
+            f"profile {profile.name!r} in {source}: unknown subtitle modes {sorted(bad)}"
+        )
+    return profile
+
+
+def _read_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"profile file {source} is not valid TOML: {exc}") from None
+
+
+def builtin_profiles() -> dict[str, Profile]:
+    folder = resources.files("sneakernet") / "data" / "profiles"
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            profile = parse_profile(_read_toml(entry.read_text("utf-8"), entry.name), "built-in")
+            found[profile.name] = profile
+    return found
+
+
+def load_profiles(extra_files: list[Path] | None = None) -> ProfileSet:
+    """Built-in profiles plus the operator's files (which win on a name clash)."""
+    profiles = builtin_profiles()
+    for path in extra_files or []:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read profile file {path}: {exc.strerror}") from None
+        data = _read_toml(text, str(path))
+        entries = data.get("profile", [data]) if isinstance(data.get("profile"), list) else [data]
+        for entry in entries:
+            profile = parse_profile(entry, str(path))
+            profiles[profile.name] = profile
+    return ProfileSet(profiles)
