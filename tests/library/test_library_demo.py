@@ -21,9 +21,9 @@ def test_demo_runs_the_whole_job_to_a_clean_card(tmp_path):
     fsck_clean(image, tmp_path)
     listing = mdir_order(image)
     assert "자유.pdf" in listing["책"] and "어린 왕자.epub" in listing["책"]
-    assert "영화.mkv" in listing["영상"]
-    episodes = [n for n in listing["영상/우리 동네 드라마"] if n.endswith(".mp4")]
-    assert episodes == ["1회.mp4", "2회.mp4", "3회.mp4"]
+    assert "영화.mp4" in listing["영상"]  # converted for the Notel profile
+    # Episodes in order; their CP949 subtitles burned in, not separate files.
+    assert listing["영상/우리 동네 드라마"] == ["1회.mp4", "2회.mp4", "3회.mp4"]
     assert sorted(listing["음악"]) == ["도라지.mp3", "아리랑.mp3"]
     assert "서울.jpg" in listing["기타"] and "사진 (복사).jpg" in listing["기타"]
     assert "left out OS debris: .DS_Store" in result.stderr

@@ -81,6 +81,7 @@ def add(
             tags=tuple(tag),
             group=group,
             on_file=lambda _path: progress.advance(task),
+            on_sidecar=lambda path: ui.info(f"{path.name}: subtitles kept with their video"),
         )
     counts: dict[str, int] = {}
     for outcome in outcomes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
@@ -47,9 +48,8 @@ def make(
         return [f"{f.where}: {f.field} {f.value} ({f.why})" for f in audit(image, words)]
 
     with project.open_catalog() as catalog:
-        result = run_make(
-            catalog, project.cache_dir, out_dir, options, prepare_item, inspect, ui.info
-        )
+        prepare = functools.partial(prepare_item, profile=project.config.profile)
+        result = run_make(catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info)
     for left in result.plan.left_out:
         if left.item_id in result.failed:
             ui.warn(f"item {left.item_id} ({left.name}) left out: {result.failed[left.item_id]}")

@@ -51,6 +51,24 @@ def folder_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: natural_key(p.relative_to(folder).as_posix()))
 
 
+def split_sidecars(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Subtitle files named after a video next to them travel with it, not as items.
+
+    (`ep1.srt`, `ep1.ko.srt` belong to `ep1.mp4`; preparing the video burns them in.)
+    """
+    from sneakernet.media.subtitles import SIDECAR_SUFFIXES
+
+    others = [f for f in files if f.suffix.lower() not in SIDECAR_SUFFIXES]
+    stems = {(f.parent, f.stem) for f in others}
+    sidecars = [
+        f
+        for f in files
+        if f.suffix.lower() in SIDECAR_SUFFIXES
+        and any((f.parent, f.name[:i]) in stems for i in range(1, len(f.name)) if f.name[i] == ".")
+    ]
+    return [f for f in files if f not in sidecars], sidecars
+
+
 @dataclass
 class AddOutcome:
     path: Path
@@ -111,6 +129,7 @@ def add_paths(
     tags: tuple[str, ...] = (),
     group: str | None = None,
     on_file=None,
+    on_sidecar=None,
 ) -> list[AddOutcome]:
     """Add files and folders; each folder becomes a group named after it (or `group`)."""
     if not 1 <= priority <= 10:
@@ -120,7 +139,10 @@ def add_paths(
         if not path.exists():
             raise UserError(f"{path} does not exist; check the path")
         if path.is_dir():
-            files = folder_files(path)
+            files, sidecars = split_sidecars(folder_files(path))
+            if on_sidecar:
+                for sidecar in sidecars:
+                    on_sidecar(sidecar)
             if not files:
                 raise UserError(f"{path} holds no files to add")
             plan.extend((f, group or path.resolve().name) for f in files)

@@ -14,8 +14,8 @@ from pathlib import Path
 import av
 import blake3
 
-# Demuxers that present a still picture as a one-frame video stream.
-_STILL_IMAGE_FORMATS = {"image2", "gif", "webp", "ico", "apng"}
+# Demuxers that present a still picture, or text art, as a video stream.
+_NOT_MEDIA_FORMATS = {"image2", "gif", "webp", "ico", "apng", "bin", "tty", "xbin", "idf", "adf"}
 _ZIM_MAGIC = (72173914).to_bytes(4, "little")  # 0x044D495A
 _EPUB_MIMETYPE = b"mimetypeapplication/epub+zip"
 
@@ -45,11 +45,13 @@ def _kind_from_magic(head: bytes) -> str | None:
 def _probe_av(path: Path) -> Probe | None:
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
-            if set(container.format.name.split(",")) & _STILL_IMAGE_FORMATS or any(
+            if set(container.format.name.split(",")) & _NOT_MEDIA_FORMATS or any(
                 name.endswith("_pipe") for name in container.format.name.split(",")
             ):
                 return None
-            duration = container.duration / av.time_base if container.duration else None
+            if not container.duration:
+                return None  # no playing time: not something a player plays
+            duration = container.duration / av.time_base
             video = [
                 s
                 for s in container.streams.video

@@ -21,16 +21,34 @@ def cached_name(item: Item) -> str:
     return f"{item.hash[:32]}{suffix if suffix.isascii() else ''}"
 
 
-def prepare_item(item: Item, cache_dir: Path) -> Prepared:
+def prepare_item(item: Item, cache_dir: Path, profile: str = "notel") -> Prepared:
+    """Video for the device profile, audio for `music`, everything else cleaned."""
     src = Path(item.path)
     if not src.is_file():
         raise ItemFailed("original missing (moved or deleted)")
     if src.stat().st_size != item.size:
         raise ItemFailed("the original changed since it was added; `sneakernet add` it again")
+    if item.kind in ("video", "audio"):
+        return _converted(item, src, cache_dir, profile if item.kind == "video" else "music")
     dst = cache_dir / cached_name(item)
     if not dst.is_file():
         try:
             clean_file(src, dst, CleanOptions())
         except CleanError as exc:
             raise ItemFailed(f"cannot clean it: {exc}") from None
+    return Prepared(dst, dst.stat().st_size)
+
+
+def _converted(item: Item, src: Path, cache_dir: Path, profile_name: str) -> Prepared:
+    """Remuxed or encoded for the profile's players, by the media pipeline (which cleans)."""
+    from sneakernet.media import jobs, profiles, transcode
+
+    profile = profiles.load_profiles().get(profile_name)
+    extension = profile.extension or src.suffix.lstrip(".").lower()
+    dst = cache_dir / f"{item.hash[:32]}.{extension}"
+    if not dst.is_file():
+        job = jobs.Job(item.id, src, dst, profile, transcode.PrepareOptions(), cache_dir / "media")
+        result = jobs.prepare_item(job)
+        if result.status == "failed":
+            raise ItemFailed(result.reason)
     return Prepared(dst, dst.stat().st_size)
