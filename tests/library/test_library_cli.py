@@ -22,6 +22,7 @@ def originals(tmp_path: Path) -> Path:
     for n in (10, 2, 1):
         write_video(src / "드라마" / f"ep{n}.mp4", seed=n)
     (src / "드라마" / ".DS_Store").write_bytes(b"debris")
+    (src / "드라마" / "ep2.ko.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\n안녕\n")
     write_video(src / "film.mkv", seed=99)
     write_video(src / "disguised.txt", seed=98, fmt="matroska")  # a film under a misleading name
     write_audio(src / "song.wav")
@@ -58,6 +59,7 @@ def test_init_creates_config_catalog_and_cache(project: Path):
 def test_add_probes_kinds_by_content_and_groups_folders(project, originals):
     result = run_cli("add", originals / "드라마", "--priority", "8", "--tag", "drama", cwd=project)
     assert result.code == 0, result.stderr
+    assert "ep2.ko.srt: subtitles kept with their video" in result.stderr
     names = [originals / n for n in ("film.mkv", "disguised.txt", "song.wav", "book.pdf")]
     names += [originals / n for n in ("novel.epub", "wiki.zim", "notes.txt")]
     assert run_cli("add", *names, cwd=project).code == 0
