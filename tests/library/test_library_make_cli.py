@@ -25,7 +25,7 @@ def test_make_builds_clean_audited_card_and_resumes_without_work(tmp_path):
     make_jpeg(originals / "photos", "photo1.jpg")
     make_jpeg(originals / "photos", "photo2.jpg", progressive=True)
     for p in originals.glob("**/.img-*"):
-        p.unlink()  # helper files of the PDF generator
+        p.unlink()  # side files the PDF generator leaves
     shutil.copy(SHARED_FIXTURES / "redstar" / "preview_bottle_firstuser.jpg", originals / "rs.jpg")
     (originals / "mystery.bin").write_bytes(b"\x00\x01unknown format" * 10)
     project = tmp_path / "proj"
