@@ -61,15 +61,20 @@ def test_second_run_does_no_encoding(tmp_path):
     assert third.code == 0 and json.loads(third.stdout)[0]["status"] == "done"
 
 
-def test_killed_run_resumes_without_partial_files(tmp_path):
-    env, log = _counting_ffmpeg(tmp_path)
+def _slow_items(tmp_path):
+    """Three items long enough to interrupt mid-run, with output and cache folders."""
     src = tmp_path / "src"
     src.mkdir()
     sources = [
         make_clip(src / f"item{n}.mkv", Clip(size="640x480", seconds=4, fps="30", acodec="ac3"))
         for n in range(3)
     ]
-    out, store = tmp_path / "out", tmp_path / "cache"
+    return sources, tmp_path / "out", tmp_path / "cache"
+
+
+def test_killed_run_resumes_without_partial_files(tmp_path):
+    env, log = _counting_ffmpeg(tmp_path)
+    sources, out, store = _slow_items(tmp_path)
     args = ["prepare", *map(str, sources), "-o", str(out), "--profile", "notel",
             "--cache", str(store), "--jobs", "1", "--json"]  # fmt: skip
     proc = subprocess.Popen(
@@ -108,13 +113,7 @@ def test_killed_run_resumes_without_partial_files(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    sources = [
-        make_clip(src / f"item{n}.mkv", Clip(size="640x480", seconds=4, fps="30", acodec="ac3"))
-        for n in range(3)
-    ]
-    out, store = tmp_path / "out", tmp_path / "cache"
+    sources, out, store = _slow_items(tmp_path)
     args = ["prepare", *map(str, sources), "-o", str(out), "--profile", "notel",
             "--cache", str(store), "--jobs", "2"]  # fmt: skip
     proc = subprocess.Popen(
