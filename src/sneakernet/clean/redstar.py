@@ -15,7 +15,9 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from Crypto.Cipher import DES
+from sneakernet.lazy import lazy_import
+
+DES = lazy_import("Crypto.Cipher.DES")  # loaded when a mark is found
 
 MARK_SIZE = 24
 MAGIC = b"EOF"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pikepdf
-
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import jpeg, ziputil
+from sneakernet.lazy import lazy_import
+
+pikepdf = lazy_import("pikepdf")  # 40 ms of imports that most cleaning never needs
 
 # What qpdf writes for a static ID: the same for every document, so it says nothing.
 NEUTRAL_ID = bytes.fromhex("31415926535897932384626433832795")
