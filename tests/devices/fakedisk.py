@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import mmap
 import os
 import stat
 import time
@@ -39,7 +40,8 @@ class FakeDisk(Operations):
         self.real = args.real or args.claimed
         self.mode = args.mode
         self.garbage = args.garbage
-        self.store = bytearray(self.real)
+        # Anonymous memory: zero until written, so a large drive costs only what is written.
+        self.store = mmap.mmap(-1, self.real)
         self.cache: OrderedDict[int, bytes] = OrderedDict()
         self.cache_sectors = args.cache // SECTOR
         self.eio_at = args.eio_at
