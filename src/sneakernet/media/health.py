@@ -141,13 +141,6 @@ class LiveCheck:
 
     def verify(self, path: Path, expected_duration: float) -> float:
         """Raise ItemFailed unless `path` holds the packets that decoded, of the right length."""
-        failure = self.decoder_failure()
-        if failure is not None:
-            raise ItemFailed(f"{self.label}: output does not decode ({failure})")
-        got = _last_out_time(self._progress.read_text())
-        if got <= 0:
-            raise ItemFailed(f"{self.label}: output holds no decodable picture or sound")
-        _check_duration(self.label, got, expected_duration)
         check = Command(
             [Input(path)],
             [
@@ -156,10 +149,26 @@ class LiveCheck:
             ],
             global_options=["-xerror"],
         )
-        proc = subprocess.run(check.argv(), capture_output=True, text=True, errors="replace")
+        # The file's pass runs while the decoder finishes what the pipe still holds.
+        proc = subprocess.Popen(
+            check.argv(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            preexec_fn=ffmpeg._die_with_parent,
+        )
+        failure = self.decoder_failure()
+        stdout, stderr = proc.communicate()
+        if failure is not None:
+            raise ItemFailed(f"{self.label}: output does not decode ({failure})")
+        got = _last_out_time(self._progress.read_text())
+        if got <= 0:
+            raise ItemFailed(f"{self.label}: output holds no decodable picture or sound")
+        _check_duration(self.label, got, expected_duration)
         if proc.returncode != 0:
-            raise ItemFailed(f"{self.label}: output does not decode ({_last_lines(proc.stderr)})")
-        in_file, decoded = _stream_hashes(proc.stdout), _stream_hashes(self._hashes.read_text())
+            raise ItemFailed(f"{self.label}: output does not decode ({_last_lines(stderr)})")
+        in_file, decoded = _stream_hashes(stdout), _stream_hashes(self._hashes.read_text())
         if in_file.keys() != decoded.keys():
             raise ItemFailed(
                 f"{self.label}: the output file's streams differ from what was encoded"
