@@ -10,6 +10,7 @@ also turns errors into one line and an exit status.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from sneakernet import ui
@@ -92,12 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except EOFError:
-        sys.stderr.write("\nAborted.\n")
-        sys.exit(1)
     except BrokenPipeError:
         # Whoever read our output went away (`| head`): stop quietly, as `head` expects.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
