@@ -48,6 +48,23 @@ def run_cli(
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def imported_modules(*args: str | os.PathLike) -> tuple[int, set[str]]:
+    """Exit status and every module `python -X importtime -m sneakernet ARGS` imports."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "sneakernet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    return proc.returncode, {line.rsplit("|", 1)[1].strip() for line in lines}
+
+
+def within(modules: set[str], package: str) -> list[str]:
+    """The modules that are `package` or inside it."""
+    return sorted(m for m in modules if m == package or m.startswith(package + "."))
+
+
 def require_tool(name: str) -> str:
     """Path of an oracle tool; fails the test loudly when it is missing."""
     path = shutil.which(name) or next(

@@ -6,7 +6,7 @@ import json
 
 from devices_helpers import loop_file
 
-from conftest import assert_user_error, run_cli
+from conftest import assert_user_error, imported_modules, run_cli, within
 from sneakernet.media import ffmpeg
 
 MIB = 1 << 20
@@ -48,3 +48,17 @@ def test_probe_refuses_files_and_devices_together(tmp_path):
 def test_device_options_on_media_files_are_refused(tmp_path):
     clip = _clip(tmp_path / "clip.mp4")
     assert_user_error(run_cli("probe", str(clip), "--full"), "--full")
+
+
+def test_each_kind_of_target_loads_only_its_own_stack(tmp_path):
+    clip = _clip(tmp_path / "clip.mp4")
+    code, modules = imported_modules("probe", "--json", clip)
+    assert code == 0 and "sneakernet.media.probe" in modules
+    assert within(modules, "sneakernet.devices") == [] and within(modules, "rich") == []
+    with loop_file(tmp_path, "card", 24 * MIB) as dev:
+        on_device = imported_modules("probe", dev, "--yes", "--json")
+        probe_device = imported_modules("probe-device", dev, "--yes", "--json")
+    for code, modules in (on_device, probe_device):
+        assert code == 0 and "sneakernet.devices.probe" in modules
+        for package in ("sneakernet.media", "sneakernet.fat", "sneakernet.clean", "rich"):
+            assert within(modules, package) == [], package

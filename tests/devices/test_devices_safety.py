@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import stat
 import subprocess
 import sys
@@ -121,6 +122,39 @@ def test_confirmation_is_required_without_a_terminal(tmp_path):
     with loop_file(tmp_path, "ask", 4 * MIB) as dev:
         result = run_cli("write", image, dev, input="")
     assert result.code == 2 and "--yes" in result.stderr
+
+
+def _typed_on_a_terminal(argv: list[str], typed: str) -> CliResult:
+    """Run the CLI with a terminal for stdin, as an operator at a console, and type `typed`."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sneakernet", *argv],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.write(master, typed.encode())
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.close(slave)
+        os.close(master)
+    return CliResult(proc.returncode, out, err)
+
+
+def test_confirmation_on_a_terminal(tmp_path):
+    with loop_file(tmp_path, "ask", 24 * MIB) as dev:
+        refused = _typed_on_a_terminal(["probe-device", dev], "n\n")
+        untouched = (tmp_path / "ask.img").read_bytes() == bytes(24 * MIB)
+        retyped = _typed_on_a_terminal(["probe-device", dev, "--json"], "perhaps\nyes\n")
+    assert "This will overwrite test data on:" in refused.stderr
+    assert "Everything on these devices will be lost. Go on? [y/N]: " in refused.stderr
+    assert refused.code == 2 and "nothing was written: not confirmed" in refused.stderr
+    assert untouched
+    assert retyped.code == 0, retyped.stderr
+    assert "Error: invalid input" in retyped.stderr
+    assert json.loads(retyped.stdout)["devices"][0]["probe"] == "genuine"
 
 
 def test_paths_that_are_not_devices_are_refused(tmp_path):

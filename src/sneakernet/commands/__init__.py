@@ -1,1 +1,1 @@
-"""Command families; each module has `register(app)`."""
+"""The commands; each module maps its command names to `cliparse.Command`s in `COMMANDS`."""

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import typer
-
 from sneakernet import ui
+from sneakernet.cliparse import Arg, Command, flag, json_flag
 from sneakernet.errors import UserError
 
 # The cleaners (and their PDF library) are imported when a command runs, so
@@ -18,9 +17,9 @@ from sneakernet.errors import UserError
 
 
 @contextlib.contextmanager
-def _progress(total: int, what: str) -> Iterator:
-    """A progress bar on stderr when it is a terminal; `advance()` after each item."""
-    if not ui.console.is_terminal or total < 2:
+def _progress(total: int, what: str, as_json: bool) -> Iterator:
+    """A progress bar on stderr when it is a terminal (not for JSON); `advance()` after each item."""
+    if as_json or not ui.is_terminal() or total < 2:
         yield lambda: None
         return
     from rich.progress import Progress
@@ -78,20 +77,12 @@ def _jobs(sources: list[Path], outdir: Path | None, outcome: Outcome) -> list[Jo
 
 
 def clean_command(
-    sources: list[Path] = typer.Argument(..., help="Files or folders to clean."),
-    output: Path | None = typer.Option(
-        None, "-o", "--output", help="Folder for the cleaned copies (same relative paths)."
-    ),
-    inplace: bool = typer.Option(
-        False, "--inplace", help="Replace each original once its cleaned copy is checked."
-    ),
-    keep_music_tags: bool = typer.Option(
-        False, "--keep-music-tags", help="Keep title, artist, album, track number on audio."
-    ),
-    allow_unknown: bool = typer.Option(
-        False, "--allow-unknown", help="Copy files of unknown formats unchanged (with a warning)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+    sources: list[Path],
+    output: Path | None,
+    inplace: bool,
+    keep_music_tags: bool,
+    allow_unknown: bool,
+    as_json: bool,
 ) -> None:
     """Write cleaned copies: metadata, Red Star marks and hidden trailing data removed."""
     from sneakernet.clean import CleanOptions
@@ -104,7 +95,7 @@ def clean_command(
     jobs = _jobs(sources, output, outcome)
     options = CleanOptions(keep_music_tags=keep_music_tags)
     taken: set[Path] = set()
-    with _progress(len(jobs), "cleaning") as advance:
+    with _progress(len(jobs), "cleaning", as_json) as advance:
         for job in jobs:
             _clean_one(job, options, allow_unknown, inplace, outcome, taken)
             advance()
@@ -115,7 +106,7 @@ def clean_command(
     if as_json:
         ui.print_json(outcome.__dict__)
     if outcome.failed:
-        raise typer.Exit(2)
+        raise SystemExit(2)
 
 
 def _clean_one(
@@ -189,10 +180,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def inspect_command(
-    files: list[Path] = typer.Argument(..., help="Files (or folders) to inspect."),
-    as_json: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
-) -> None:
+def inspect_command(files: list[Path], as_json: bool) -> None:
     """List what an inspector could read from each file: field, value, why it matters."""
     from sneakernet.clean import CleanError, inspect_file
 
@@ -220,22 +208,16 @@ def inspect_command(
     if as_json:
         ui.print_json({"files": results, "errors": errors})
     if errors:
-        raise typer.Exit(2)
+        raise SystemExit(2)
 
 
-def audit_command(
-    target: Path = typer.Argument(..., help="FAT image, block device or folder."),
-    deny_list: Path | None = typer.Option(
-        None, "--deny-list", help="Words (one a line) that must appear nowhere."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
-) -> None:
+def audit_command(target: Path, deny_list: Path | None, as_json: bool) -> None:
     """Look at a card as an inspector would. Exit 0: nothing found, 1: findings, 2: error."""
     from sneakernet.audit import audit as run_audit
     from sneakernet.audit import read_deny_list
 
     words = read_deny_list(deny_list) if deny_list else []
-    if ui.console.is_terminal:
+    if ui.is_terminal() and not as_json:
         with ui.console.status(f"auditing {target}"):
             findings = run_audit(target, words)
     else:
@@ -247,10 +229,39 @@ def audit_command(
             f"{len(findings)} finding(s) on {target}", ["where", "field", "value", "why"], findings
         )
     if findings:
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("clean")(clean_command)
-    app.command("inspect")(inspect_command)
-    app.command("audit")(audit_command)
+COMMANDS = {
+    "clean": Command(
+        clean_command,
+        Arg("sources", type=Path, nargs="+", metavar="SRC", help="Files or folders to clean."),
+        Arg(
+            "-o",
+            "--output",
+            type=Path,
+            metavar="OUTDIR",
+            help="Folder for the cleaned copies (same relative paths).",
+        ),
+        flag("--inplace", help="Replace each original once its cleaned copy is checked."),
+        flag("--keep-music-tags", help="Keep title, artist, album, track number on audio."),
+        flag("--allow-unknown", help="Copy files of unknown formats unchanged (with a warning)."),
+        json_flag("Print a JSON summary on stdout."),
+    ),
+    "inspect": Command(
+        inspect_command,
+        Arg("files", type=Path, nargs="+", metavar="FILE", help="Files (or folders) to inspect."),
+        json_flag("Print findings as JSON on stdout."),
+    ),
+    "audit": Command(
+        audit_command,
+        Arg("target", type=Path, metavar="TARGET", help="FAT image, block device or folder."),
+        Arg(
+            "--deny-list",
+            type=Path,
+            metavar="FILE",
+            help="Words (one a line) that must appear nowhere.",
+        ),
+        json_flag("Print findings as JSON on stdout."),
+    ),
+}

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from sneakernet import ui
-from sneakernet.demo import DEMO_CARD_SIZE, run_demo
+from sneakernet.cliparse import Arg, Command
 from sneakernet.sizes import human_size
 
 
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
-
-
-def demo(
-    out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for the demo card image."),
-) -> None:
+def demo(out: Path) -> None:
     """Build a card image from generated sample files, list it, and show it is reproducible."""
+    from sneakernet.demo import run_demo
+
     result = run_demo(out)
     ui.info(f"built {result.image} ({human_size(result.image.stat().st_size)} card image)")
     for path in result.left_out:
@@ -36,6 +30,7 @@ def demo(
 
 def _library_demo(out: Path) -> None:
     """The whole job: sample library -> plan -> prepare -> card image -> audit."""
+    from sneakernet.demo import DEMO_CARD_SIZE
     from sneakernet.demo_library import run_library_demo
 
     ui.info("")
@@ -56,4 +51,18 @@ def _library_demo(out: Path) -> None:
     leaked = ", ".join(demo.leaked) or "none"
     ui.info(f"identifying strings planted in the samples found on the card: {leaked}")
     if card.findings or demo.leaked:
-        raise typer.Exit(1)
+        raise SystemExit(1)
+
+
+COMMANDS = {
+    "demo": Command(
+        demo,
+        Arg(
+            "--out",
+            type=Path,
+            default=Path("demo-out"),
+            metavar="DIR",
+            help="Folder for the demo card image.",
+        ),
+    ),
+}

@@ -8,26 +8,23 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 
-import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.table import Table
-
 from sneakernet import ui
-from sneakernet.devices.blockio import OpenDevice, open_device
-from sneakernet.devices.discovery import list_devices
-from sneakernet.devices.probe import full_probe, quick_probe
-from sneakernet.devices.runner import OK, Context, DeviceFailure, DeviceState, run_workers
-from sneakernet.devices.safety import SafetyRefusal, Target, check_targets
-from sneakernet.devices.writer import ImageSource, verify_image, wipe, write_image
+from sneakernet.cliparse import Arg, Command, flag, int_range, json_flag
 from sneakernet.errors import UserError
 from sneakernet.sizes import human_size
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing is slow to import
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from sneakernet.devices.blockio import OpenDevice
+    from sneakernet.devices.runner import Context, DeviceState
+    from sneakernet.devices.safety import Target
+    from sneakernet.devices.writer import ImageSource
+
+# The device stack loads inside the commands, and Rich only for what is shown
+# to a person (tables, progress bars): `sneakernet probe-device --json` starts
+# in tens of milliseconds, and scripts run it once per card.
 
 
 class ProbeMode(StrEnum):
@@ -36,24 +33,33 @@ class ProbeMode(StrEnum):
     none = "none"
 
 
-JSON_OPTION = typer.Option(False, "--json", help="Print results as JSON on stdout.")
-YES_OPTION = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (scripts).")
-JOBS_OPTION = typer.Option(
-    None, "--jobs", "-j", min=1, help="Devices worked on at once (default: all)."
+JSON_ARG = json_flag("Print results as JSON on stdout.")
+YES_ARG = flag("-y", "--yes", help="Do not ask for confirmation (scripts).")
+JOBS_ARG = Arg(
+    "-j",
+    "--jobs",
+    type=int_range(1),
+    metavar="N",
+    help="Devices worked on at once (default: all).",
 )
-FORCE_OPTION = typer.Option(
-    False,
+FORCE_ARG = flag(
     "--force-non-removable",
     help="Allow a non-removable disk (never the system disk or a mounted one).",
 )
+# What every command that overwrites whole devices takes.
+OVERWRITE_ARGS = (JOBS_ARG, YES_ARG, FORCE_ARG, JSON_ARG)
 
 
-def list_command(as_json: bool = JSON_OPTION) -> None:
+def list_command(as_json: bool) -> None:
     """List block devices that could be cards (loop devices included)."""
+    from sneakernet.devices.discovery import list_devices
+
     devices = list_devices()
     if as_json:
         ui.print_json([d.to_json() for d in devices])
         return
+    from rich.table import Table
+
     table = Table("device", "size", "vendor / model", "transport", "removable", "in use")
     for d in devices:
         use = ", ".join(
@@ -73,6 +79,8 @@ def list_command(as_json: bool = JSON_OPTION) -> None:
 
 
 def _image(path: Path) -> ImageSource:
+    from sneakernet.devices.writer import ImageSource
+
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -94,11 +102,14 @@ def _confirm(targets: list[Target], action: str, yes: bool) -> None:
         ui.info(f"  {t.given}  {human_size(d.size)}  {label}")
     if not sys.stdin.isatty():
         raise UserError("confirmation needed and no terminal to ask on: pass --yes")
-    if not typer.confirm("Everything on these devices will be lost. Go on?", err=True):
+    if not ui.confirm("Everything on these devices will be lost. Go on?"):
         raise UserError("nothing was written: not confirmed")
 
 
 def _open_all(targets: list[Target], write: bool) -> list[OpenDevice]:
+    from sneakernet.devices.blockio import open_device
+    from sneakernet.devices.safety import SafetyRefusal
+
     opened: list[OpenDevice] = []
     try:
         for t in targets:
@@ -138,9 +149,21 @@ def _progress_ticker(progress: Progress | None):
     return tick
 
 
-def _run(devices: list[OpenDevice], work, jobs: int | None) -> list[DeviceState]:
-    if not ui.console.is_terminal:
+def _run(devices: list[OpenDevice], work, jobs: int | None, as_json: bool) -> list[DeviceState]:
+    """Work on every device; progress bars on a terminal, unless the output is JSON."""
+    from sneakernet.devices.runner import run_workers
+
+    if as_json or not ui.is_terminal():
         return run_workers(devices, work, jobs=jobs)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     progress = Progress(
         TextColumn("{task.description}"),
         TextColumn("{task.fields[phase]:<12}"),
@@ -159,11 +182,15 @@ def _rate(value: float | None) -> str:
 
 
 def _report(states: list[DeviceState], as_json: bool) -> None:
+    from sneakernet.devices.runner import OK
+
     if as_json:
         ui.print_json(
             {"ok": all(s.status == OK for s in states), "devices": [s.to_json() for s in states]}
         )
     else:
+        from rich.table import Table
+
         table = Table("device", "size", "probe", "write", "verify", "status", "reason")
         for s in states:
             probe = s.probe_verdict or "-"
@@ -175,10 +202,13 @@ def _report(states: list[DeviceState], as_json: bool) -> None:
             )
         ui.console.print(table)
     if any(s.status != OK for s in states):
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 def _probe_step(ctx: Context, mode: ProbeMode) -> None:
+    from sneakernet.devices.probe import full_probe, quick_probe
+    from sneakernet.devices.runner import DeviceFailure
+
     if mode is ProbeMode.none:
         return
     result = quick_probe(ctx) if mode is ProbeMode.quick else full_probe(ctx)
@@ -189,18 +219,20 @@ def _probe_step(ctx: Context, mode: ProbeMode) -> None:
 
 
 def write_command(
-    image: Path = typer.Argument(..., help="Card image to write (e.g. from `sneakernet build`)."),
-    targets: list[str] = typer.Argument(..., help="Whole devices, e.g. /dev/sdb /dev/sdc."),
-    probe: ProbeMode = typer.Option(
-        ProbeMode.quick, "--probe", help="Fake-capacity check before writing."
-    ),
-    no_verify: bool = typer.Option(False, "--no-verify", help="Skip reading everything back."),
-    jobs: int | None = JOBS_OPTION,
-    yes: bool = YES_OPTION,
-    force_non_removable: bool = FORCE_OPTION,
-    as_json: bool = JSON_OPTION,
+    image: Path,
+    targets: list[str],
+    probe: str,
+    no_verify: bool,
+    jobs: int | None,
+    yes: bool,
+    force_non_removable: bool,
+    as_json: bool,
 ) -> None:
     """Write IMAGE to every device at once: image, zeros to the end, verified."""
+    from sneakernet.devices.safety import check_targets
+    from sneakernet.devices.writer import write_image
+
+    mode = ProbeMode(probe)
     source = _image(image)
     try:
         checked = check_targets(
@@ -210,27 +242,25 @@ def write_command(
         devices = _open_all(checked, write=True)
 
         def work(ctx: Context) -> None:
-            _probe_step(ctx, probe)
+            _probe_step(ctx, mode)
             write_image(ctx, source, verify=not no_verify)
 
-        states = _run(devices, work, jobs)
+        states = _run(devices, work, jobs, as_json)
     finally:
         source.close()
     _report(states, as_json)
 
 
-def verify_command(
-    image: Path = typer.Argument(..., help="The image the devices should hold."),
-    targets: list[str] = typer.Argument(..., help="Devices to read back."),
-    jobs: int | None = JOBS_OPTION,
-    as_json: bool = JSON_OPTION,
-) -> None:
+def verify_command(image: Path, targets: list[str], jobs: int | None, as_json: bool) -> None:
     """Read devices back and check they hold exactly IMAGE followed by zeros."""
+    from sneakernet.devices.safety import check_targets
+    from sneakernet.devices.writer import verify_image
+
     source = _image(image)
     try:
         checked = check_targets(targets, needed=source.size, force_non_removable=True)
         devices = _open_all(checked, write=False)
-        states = _run(devices, lambda ctx: verify_image(ctx, source), jobs)
+        states = _run(devices, lambda ctx: verify_image(ctx, source), jobs, as_json)
     finally:
         source.close()
     _report(states, as_json)
@@ -238,35 +268,35 @@ def verify_command(
 
 def _destroy(targets, action, work, yes, force_non_removable, jobs, as_json) -> None:
     """Check, confirm, open and run a whole-device overwrite on every target."""
+    from sneakernet.devices.safety import check_targets
+
     checked = check_targets(targets, force_non_removable=force_non_removable)
     _confirm(checked, action, yes)
-    _report(_run(_open_all(checked, write=True), work, jobs), as_json)
+    _report(_run(_open_all(checked, write=True), work, jobs, as_json), as_json)
 
 
 def wipe_command(
-    targets: list[str] = typer.Argument(..., help="Devices to wipe."),
-    random: bool = typer.Option(
-        False, "--random", help="Keyed random data instead of zeros (also tests every block)."
-    ),
-    jobs: int | None = JOBS_OPTION,
-    yes: bool = YES_OPTION,
-    force_non_removable: bool = FORCE_OPTION,
-    as_json: bool = JSON_OPTION,
+    targets: list[str],
+    random: bool,
+    jobs: int | None,
+    yes: bool,
+    force_non_removable: bool,
+    as_json: bool,
 ) -> None:
     """Overwrite whole devices (zeros, or keyed random) and read them back."""
+    from sneakernet.devices.writer import wipe
+
     work = lambda ctx: wipe(ctx, random=random)  # noqa: E731
     _destroy(targets, "wipe everything", work, yes, force_non_removable, jobs, as_json)
 
 
 def probe_devices(
-    targets: list[str] = typer.Argument(..., help="Devices to test for fake capacity."),
-    full: bool = typer.Option(
-        False, "--full", help="Write and read back the whole device (slow; also wipes it)."
-    ),
-    jobs: int | None = JOBS_OPTION,
-    yes: bool = YES_OPTION,
-    force_non_removable: bool = FORCE_OPTION,
-    as_json: bool = JSON_OPTION,
+    targets: list[str],
+    full: bool,
+    jobs: int | None,
+    yes: bool,
+    force_non_removable: bool,
+    as_json: bool,
 ) -> None:
     """Detect counterfeit capacity (destroys the data on the device)."""
     mode = ProbeMode.full if full else ProbeMode.quick
@@ -274,9 +304,43 @@ def probe_devices(
     _destroy(targets, "overwrite test data", work, yes, force_non_removable, jobs, as_json)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("devices")(list_command)
-    app.command("write")(write_command)
-    app.command("verify")(verify_command)
-    app.command("wipe")(wipe_command)
-    app.command("probe-device")(probe_devices)
+COMMANDS = {
+    "devices": Command(list_command, JSON_ARG),
+    "write": Command(
+        write_command,
+        Arg(
+            "image",
+            type=Path,
+            metavar="IMAGE",
+            help="Card image to write (e.g. from `sneakernet image build`).",
+        ),
+        Arg("targets", nargs="+", metavar="TARGET", help="Whole devices, e.g. /dev/sdb /dev/sdc."),
+        Arg(
+            "--probe",
+            choices=[mode.value for mode in ProbeMode],
+            default=ProbeMode.quick.value,
+            help="Fake-capacity check before writing.",
+        ),
+        flag("--no-verify", help="Skip reading everything back."),
+        *OVERWRITE_ARGS,
+    ),
+    "verify": Command(
+        verify_command,
+        Arg("image", type=Path, metavar="IMAGE", help="The image the devices should hold."),
+        Arg("targets", nargs="+", metavar="TARGET", help="Devices to read back."),
+        JOBS_ARG,
+        JSON_ARG,
+    ),
+    "wipe": Command(
+        wipe_command,
+        Arg("targets", nargs="+", metavar="TARGET", help="Devices to wipe."),
+        flag("--random", help="Keyed random data instead of zeros (also tests every block)."),
+        *OVERWRITE_ARGS,
+    ),
+    "probe-device": Command(
+        probe_devices,
+        Arg("targets", nargs="+", metavar="TARGET", help="Devices to test for fake capacity."),
+        flag("--full", help="Write and read back the whole device (slow; also wipes it)."),
+        *OVERWRITE_ARGS,
+    ),
+}

@@ -6,31 +6,13 @@ import os
 import re
 from pathlib import Path
 
-import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
 from sneakernet import ui
+from sneakernet.cliparse import Arg, Command, flag, json_flag
 from sneakernet.errors import UserError
-from sneakernet.fat import (
-    ImageOptions,
-    iter_extents,
-    open_volume,
-    parse_timestamp,
-    plan_image,
-    scan_source,
-    write_image,
-)
-from sneakernet.fat.order import read_order_file
 from sneakernet.sizes import human_size, parse_size
 
-image_app = typer.Typer(help="Build, list and extract FAT32 card images.", no_args_is_help=True)
 # Show a progress bar only when there is enough to write for it to matter.
 PROGRESS_THRESHOLD = 64 * 1024 * 1024
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(image_app, name="image")
 
 
 def parse_serial(text: str) -> int:
@@ -54,44 +36,31 @@ def _check_output(src: Path, out: Path) -> None:
         raise UserError(f"{str(out)!r} is inside SRC; write the image outside the folder it holds")
 
 
-@image_app.command("build")
 def build(
-    src: Path = typer.Argument(..., help="Folder whose contents go on the card."),
-    out: Path = typer.Option(
-        ..., "-o", "--output", help="Image file to write (replaced atomically)."
-    ),
-    size: str = typer.Option(
-        ..., "--size", help="Card size: 512M, 16G, 16GB (decimal), 16GiB or bytes."
-    ),
-    label: str = typer.Option(None, "--label", help="Volume label (up to 11 ASCII characters)."),
-    serial: str = typer.Option(
-        None, "--serial", help="Volume serial, 8 hex digits (default: derived from the content)."
-    ),
-    timestamp: str = typer.Option(
-        None,
-        "--timestamp",
-        help="ISO 8601 time for every file (default: SOURCE_DATE_EPOCH, else 2000-01-01).",
-    ),
-    order: Path = typer.Option(
-        None, "--order", help="File of relative paths to put first, in that order."
-    ),
-    cluster_size: str = typer.Option(
-        None, "--cluster-size", help="Cluster size in bytes (512 to 32768; default by card size)."
-    ),
-    no_partition_table: bool = typer.Option(
-        False, "--no-partition-table", help="A bare FAT32 volume, without MBR."
-    ),
-    fix_names: bool = typer.Option(
-        False, "--fix-names", help="Rewrite names FAT cannot hold, and report each."
-    ),
-    follow_symlinks: bool = typer.Option(
-        False, "--follow-symlinks", help="Put the targets of symbolic links on the card."
-    ),
-    json_output: bool = typer.Option(
-        False, "--json", help="Print a machine-readable summary on stdout."
-    ),
+    src: Path,
+    out: Path,
+    size: str,
+    label: str | None,
+    serial: str | None,
+    timestamp: str | None,
+    order: Path | None,
+    cluster_size: str | None,
+    no_partition_table: bool,
+    fix_names: bool,
+    follow_symlinks: bool,
+    json_output: bool,
 ) -> None:
     """Build a card image of SRC: reproducible, nothing but the files, in playback order."""
+    from sneakernet.fat import (
+        ImageOptions,
+        iter_extents,
+        parse_timestamp,
+        plan_image,
+        scan_source,
+        write_image,
+    )
+    from sneakernet.fat.order import read_order_file
+
     image_size = parse_size(size)
     cluster = parse_size(cluster_size) if cluster_size else None
     _check_output(src, out)
@@ -107,7 +76,15 @@ def build(
     tree = scan_source(src, follow_symlinks=follow_symlinks, fix_names=fix_names, order=order_paths)
     plan = plan_image(tree.root, options)
     total = tree.total_bytes
-    if ui.console.is_terminal and total >= PROGRESS_THRESHOLD and not json_output:
+    if ui.is_terminal() and total >= PROGRESS_THRESHOLD and not json_output:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         columns = (TextColumn("writing"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
         with Progress(*columns, console=ui.console, transient=True) as progress:
             task = progress.add_task("write", total=sum(e.length for e in iter_extents(plan)))
@@ -162,15 +139,10 @@ def _entry_json(entry) -> dict:
     }
 
 
-@image_app.command("ls")
-def ls(
-    image: Path = typer.Argument(..., help="Card image (or device) to list."),
-    all_: bool = typer.Option(
-        False, "--all", help="Also deleted entries, label, serial, OEM name, timestamps."
-    ),
-    json_output: bool = typer.Option(False, "--json", help="Machine-readable listing on stdout."),
-) -> None:
+def ls(image: Path, all_: bool, json_output: bool) -> None:
     """List the files in playback order with their sizes."""
+    from sneakernet.fat import open_volume
+
     with open_volume(image) as volume:
         entries = list(volume.walk(include_deleted=all_))
         header = {
@@ -191,6 +163,8 @@ def ls(
     if all_:
         for key, value in header.items():
             ui.out.print(f"{key}: {value}", markup=False, highlight=False)
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     table.add_column("size", justify="right")
     if all_:
@@ -210,12 +184,83 @@ def ls(
     ui.out.print(table, markup=False, highlight=False)
 
 
-@image_app.command("extract")
-def extract(
-    image: Path = typer.Argument(..., help="Card image (or device) to read."),
-    dest: Path = typer.Argument(..., help="New or empty folder to copy the files into."),
-) -> None:
+def extract(image: Path, dest: Path) -> None:
     """Copy every file and folder out of a card image."""
+    from sneakernet.fat import open_volume
+
     with open_volume(image) as volume:
         count = volume.extract(dest)
     ui.info(f"extracted {count} files into {dest}")
+
+
+COMMANDS = {
+    "image": Command(
+        None,
+        description="Build, list and extract FAT32 card images.",
+        commands={
+            "build": Command(
+                build,
+                Arg("src", type=Path, metavar="SRC", help="Folder whose contents go on the card."),
+                Arg(
+                    "-o",
+                    "--output",
+                    dest="out",
+                    type=Path,
+                    required=True,
+                    metavar="IMAGE",
+                    help="Image file to write (replaced atomically).",
+                ),
+                Arg(
+                    "--size",
+                    required=True,
+                    help="Card size: 512M, 16G, 16GB (decimal), 16GiB or bytes.",
+                ),
+                Arg("--label", help="Volume label (up to 11 ASCII characters)."),
+                Arg(
+                    "--serial",
+                    help="Volume serial, 8 hex digits (default: derived from the content).",
+                ),
+                Arg(
+                    "--timestamp",
+                    metavar="TIME",
+                    help="ISO 8601 time for every file (default: SOURCE_DATE_EPOCH, else 2000-01-01).",
+                ),
+                Arg(
+                    "--order",
+                    type=Path,
+                    metavar="FILE",
+                    help="File of relative paths to put first, in that order.",
+                ),
+                Arg(
+                    "--cluster-size",
+                    metavar="BYTES",
+                    help="Cluster size in bytes (512 to 32768; default by card size).",
+                ),
+                flag("--no-partition-table", help="A bare FAT32 volume, without MBR."),
+                flag("--fix-names", help="Rewrite names FAT cannot hold, and report each."),
+                flag("--follow-symlinks", help="Put the targets of symbolic links on the card."),
+                json_flag("Print a machine-readable summary on stdout.", dest="json_output"),
+            ),
+            "ls": Command(
+                ls,
+                Arg("image", type=Path, metavar="IMAGE", help="Card image (or device) to list."),
+                flag(
+                    "--all",
+                    help="Also deleted entries, label, serial, OEM name, timestamps.",
+                    dest="all_",
+                ),
+                json_flag("Machine-readable listing on stdout.", dest="json_output"),
+            ),
+            "extract": Command(
+                extract,
+                Arg("image", type=Path, metavar="IMAGE", help="Card image (or device) to read."),
+                Arg(
+                    "dest",
+                    type=Path,
+                    metavar="DEST",
+                    help="New or empty folder to copy the files into.",
+                ),
+            ),
+        },
+    ),
+}

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
-import typer
-from rich.progress import Progress
-from rich.table import Table
-
 from sneakernet import ui
+from sneakernet.cliparse import Arg, Command, int_range, json_flag
 from sneakernet.errors import UserError
-from sneakernet.library.catalog import Item
-from sneakernet.library.project import find_project, init_project
 from sneakernet.sizes import human_size
 
-PROJECT_OPTION = typer.Option(
-    None, "--project", "-C", help="Project folder (default: nearest sneakernet.toml above here)."
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing is slow to import
+if TYPE_CHECKING:
+    from sneakernet.library.catalog import Item
+
+PROJECT_ARG = Arg(
+    "-C",
+    "--project",
+    dest="project_dir",
+    type=Path,
+    metavar="DIR",
+    help="Project folder (default: nearest sneakernet.toml above here).",
+)
+PRIORITY = int_range(1, 10)
+TAG_ARG = Arg(
+    "-t", "--tag", action="append", default=[], metavar="TAG", help="Tag to attach (repeatable)."
+)
+REFS_ARG = Arg(
+    "refs", nargs="+", metavar="REF", help="Item ids, hash prefixes, group names or tags."
 )
 
 
@@ -37,6 +47,8 @@ def _state(item: Item) -> str:
 
 
 def item_json(item: Item) -> dict:
+    from dataclasses import asdict
+
     data = asdict(item)
     data["tags"] = list(item.tags)
     data["name"] = item.name
@@ -45,12 +57,10 @@ def item_json(item: Item) -> dict:
     return data
 
 
-def init(
-    directory: Path = typer.Argument(
-        Path("."), help="Folder to make a project (created if needed)."
-    ),
-) -> None:
+def init(directory: Path) -> None:
     """Create a project: sneakernet.toml and the catalog in .sneakernet/."""
+    from sneakernet.library.project import init_project
+
     project, created = init_project(directory)
     if created:
         ui.info(f"created project in {project.root}")
@@ -59,14 +69,13 @@ def init(
 
 
 def add(
-    paths: list[Path] = typer.Argument(..., help="Files, or folders (each folder is a series)."),
-    priority: int = typer.Option(5, "--priority", "-p", min=1, max=10, help="1 (low) to 10."),
-    tag: list[str] = typer.Option([], "--tag", "-t", help="Tag to attach (repeatable)."),
-    group: str | None = typer.Option(None, "--group", "-g", help="Group (series) name."),
-    project_dir: Path | None = PROJECT_OPTION,
+    paths: list[Path], priority: int, tag: list[str], group: str | None, project_dir: Path | None
 ) -> None:
     """Record originals in the catalog (they stay where they are)."""
+    from rich.progress import Progress
+
     from sneakernet.library.adding import add_paths  # PyAV loads only when probing
+    from sneakernet.library.project import find_project
 
     project = find_project(project_dir)
     with (
@@ -98,11 +107,10 @@ def add(
     ui.info(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
 
 
-def ls(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable list on stdout."),
-    project_dir: Path | None = PROJECT_OPTION,
-) -> None:
+def ls(as_json: bool, project_dir: Path | None) -> None:
     """List the items: kind, duration, sizes, priority, tags, group, state."""
+    from sneakernet.library.project import find_project
+
     project = find_project(project_dir)
     with project.open_catalog() as catalog:
         items = catalog.items()
@@ -112,6 +120,8 @@ def ls(
     if not items:
         ui.info("the library is empty; add files with `sneakernet add PATH`")
         return
+    from rich.table import Table
+
     table = Table(box=None)
     for column in ("id", "kind", "name", "length", "size", "card size", "prio", "tags"):
         table.add_column(column, no_wrap=column != "name")
@@ -135,11 +145,10 @@ def ls(
     ui.console.print(table)
 
 
-def rm(
-    refs: list[str] = typer.Argument(..., help="Item ids, hash prefixes, group names or tags."),
-    project_dir: Path | None = PROJECT_OPTION,
-) -> None:
+def rm(refs: list[str], project_dir: Path | None) -> None:
     """Remove items from the catalog (the originals are not touched)."""
+    from sneakernet.library.project import find_project
+
     project = find_project(project_dir)
     with project.open_catalog() as catalog:
         items = catalog.resolve(refs)
@@ -148,15 +157,17 @@ def rm(
 
 
 def set_(
-    refs: list[str] = typer.Argument(..., help="Item ids, hash prefixes, group names or tags."),
-    priority: int | None = typer.Option(None, "--priority", "-p", min=1, max=10),
-    tag: list[str] = typer.Option([], "--tag", "-t", help="Tag to attach (repeatable)."),
-    untag: list[str] = typer.Option([], "--untag", help="Tag to remove (repeatable)."),
-    project_dir: Path | None = PROJECT_OPTION,
+    refs: list[str],
+    priority: int | None,
+    tag: list[str],
+    untag: list[str],
+    project_dir: Path | None,
 ) -> None:
     """Change priority or tags of items."""
     if priority is None and not tag and not untag:
         raise UserError("nothing to set: give --priority, --tag or --untag")
+    from sneakernet.library.project import find_project
+
     project = find_project(project_dir)
     with project.open_catalog() as catalog:
         items = catalog.resolve(refs)
@@ -168,9 +179,50 @@ def set_(
     ui.info(f"updated {len(items)} item(s)")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("add")(add)
-    app.command("ls")(ls)
-    app.command("rm")(rm)
-    app.command("set")(set_)
+COMMANDS = {
+    "init": Command(
+        init,
+        Arg(
+            "directory",
+            type=Path,
+            nargs="?",
+            default=Path("."),
+            metavar="DIR",
+            help="Folder to make a project (created if needed).",
+        ),
+    ),
+    "add": Command(
+        add,
+        Arg(
+            "paths",
+            type=Path,
+            nargs="+",
+            metavar="PATH",
+            help="Files, or folders (each folder is a series).",
+        ),
+        Arg("-p", "--priority", type=PRIORITY, default=5, help="1 (low) to 10."),
+        TAG_ARG,
+        Arg("-g", "--group", metavar="NAME", help="Group (series) name."),
+        PROJECT_ARG,
+    ),
+    "ls": Command(
+        ls,
+        json_flag("Machine-readable list on stdout."),
+        PROJECT_ARG,
+    ),
+    "rm": Command(rm, REFS_ARG, PROJECT_ARG),
+    "set": Command(
+        set_,
+        REFS_ARG,
+        Arg("-p", "--priority", type=PRIORITY, help="1 (low) to 10."),
+        TAG_ARG,
+        Arg(
+            "--untag",
+            action="append",
+            default=[],
+            metavar="TAG",
+            help="Tag to remove (repeatable).",
+        ),
+        PROJECT_ARG,
+    ),
+}

@@ -5,35 +5,39 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import typer
-from rich.table import Table
-
 from sneakernet import ui
-from sneakernet.commands.library import PROJECT_OPTION
-from sneakernet.commands.plan import plan_options
-from sneakernet.library.project import find_project
+from sneakernet.cliparse import Arg, Command
+from sneakernet.commands.library import PROJECT_ARG
+from sneakernet.commands.plan import (
+    CARDS_ARG,
+    COPIES_ARG,
+    EXCLUDE_ARG,
+    MUST_ARG,
+    PARTIAL_ARG,
+    QUOTA_ARG,
+    SIZE_ARG,
+    TIME_LIMIT_ARG,
+    plan_options,
+)
 from sneakernet.sizes import human_size
 
 
 def make(
-    size: str | None = typer.Option(None, "--size", "-s", help="Card size, e.g. 16G, 256M."),
-    cards: int = typer.Option(1, "--cards", "-n", min=1, help="Number of cards."),
-    copies: bool = typer.Option(False, "--copies", help="All cards the same (copies)."),
-    out: Path | None = typer.Option(
-        None, "--output", "-o", help="Folder for images and manifests (default: PROJECT/cards)."
-    ),
-    must: list[str] = typer.Option([], "--must", help="Tag, group or id that must go on."),
-    quota: list[str] = typer.Option([], "--quota", help="KIND=P% or KIND<=P% of the card."),
-    exclude: list[str] = typer.Option([], "--exclude", help="Tag, group or id to leave out."),
-    allow_partial_groups: bool = typer.Option(False, "--allow-partial-groups"),
-    deny_list: Path | None = typer.Option(
-        None, "--deny-list", help="Words (names, places) the audit must not find, one a line."
-    ),
-    time_limit: float = typer.Option(1.0, "--time-limit", min=0),
-    project_dir: Path | None = PROJECT_OPTION,
+    size: str | None,
+    cards: int,
+    copies: bool,
+    out: Path | None,
+    must: list[str],
+    quota: list[str],
+    exclude: list[str],
+    allow_partial_groups: bool,
+    deny_list: Path | None,
+    time_limit: float,
+    project_dir: Path | None,
 ) -> None:
     """Prepare what the plan needs, plan, build one image per card, audit each."""
     from sneakernet.audit import audit, read_deny_list
+    from sneakernet.library.project import find_project
     from sneakernet.make.job import run_make
     from sneakernet.make.prepare import prepare_item
 
@@ -53,6 +57,8 @@ def make(
     for left in result.plan.left_out:
         if left.item_id in result.failed:
             ui.warn(f"item {left.item_id} ({left.name}) left out: {result.failed[left.item_id]}")
+    from rich.table import Table
+
     table = Table(box=None, title=f"cards in {out_dir}", title_justify="left")
     for column in ("card", "items", "fill", "audit", "image SHA-256", "work"):
         table.add_column(column, no_wrap=True)
@@ -76,8 +82,34 @@ def make(
         for outcome in result.cards:
             for finding in outcome.findings:
                 ui.error(f"{outcome.built.image.name}: {finding}")
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("make")(make)
+COMMANDS = {
+    "make": Command(
+        make,
+        SIZE_ARG,
+        CARDS_ARG,
+        COPIES_ARG,
+        Arg(
+            "-o",
+            "--output",
+            dest="out",
+            type=Path,
+            metavar="DIR",
+            help="Folder for images and manifests (default: PROJECT/cards).",
+        ),
+        MUST_ARG,
+        QUOTA_ARG,
+        EXCLUDE_ARG,
+        PARTIAL_ARG,
+        Arg(
+            "--deny-list",
+            type=Path,
+            metavar="FILE",
+            help="Words (names, places) the audit must not find, one a line.",
+        ),
+        TIME_LIMIT_ARG,
+        PROJECT_ARG,
+    ),
+}

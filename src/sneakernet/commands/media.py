@@ -3,38 +3,42 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-
 from sneakernet import ui
+from sneakernet.cliparse import Arg, Command, int_range, json_flag
 from sneakernet.errors import ItemFailed, UserError
-from sneakernet.media import cache, compliance, documents, jobs, subtitles, transcode
-from sneakernet.media.probe import probe
-from sneakernet.media.profiles import Profile, load_profiles
 from sneakernet.sizes import human_size, parse_size
 
-PROFILE_FILE_HELP = "Extra profile definitions (TOML); may be given several times."
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing is slow to import
+if TYPE_CHECKING:
+    from sneakernet.media import jobs
+    from sneakernet.media.profiles import Profile
+
+# The media stack (PyAV, ffmpeg, Dask) and Rich load inside the commands, so
+# that importing this module (as `probe` does for devices) costs nothing.
+
+PROFILE_FILE_ARG = Arg(
+    "--profile-file",
+    type=Path,
+    action="append",
+    default=[],
+    metavar="FILE",
+    help="Extra profile definitions (TOML); may be given several times.",
+)
 
 
-def profiles_command(
-    profile_file: list[Path] = typer.Option([], "--profile-file", help=PROFILE_FILE_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the profiles as JSON on stdout."),
-) -> None:
+def profiles_command(profile_file: list[Path], as_json: bool) -> None:
     """List device profiles: what each class of players can play."""
+    from sneakernet.media.profiles import load_profiles
+
     profiles = load_profiles(profile_file).profiles
     if as_json:
         ui.print_json({name: p.to_dict() for name, p in sorted(profiles.items())})
         return
+    from rich.table import Table
+
     table = Table("profile", "kind", "container", "video", "audio", "subtitles")
     for name, p in sorted(profiles.items()):
         video = ""
@@ -46,14 +50,13 @@ def profiles_command(
 
 
 def probe_command(
-    files: list[Path] = typer.Argument(..., help="Media files to look at."),
-    profile_name: str | None = typer.Option(
-        None, "--profile", help="Also say whether each file complies with this profile."
-    ),
-    profile_file: list[Path] = typer.Option([], "--profile-file", help=PROFILE_FILE_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON on stdout."),
+    files: list[Path], profile_name: str | None, profile_file: list[Path], as_json: bool
 ) -> None:
     """Show streams, codecs, sizes, subtitles found, and compliance with a profile."""
+    from sneakernet.media import compliance, subtitles, transcode
+    from sneakernet.media.probe import probe
+    from sneakernet.media.profiles import load_profiles
+
     profile = load_profiles(profile_file).get(profile_name) if profile_name else None
     reports, failed = [], False
     for path in files:
@@ -83,7 +86,7 @@ def probe_command(
     if as_json:
         ui.print_json(reports)
     if failed:
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 def _print_probe(report: dict) -> None:
@@ -166,41 +169,22 @@ def _output_names(items: list[tuple[Path, Path]], outdir: Path, profile: Profile
 
 
 def prepare_command(
-    sources: list[Path] = typer.Argument(
-        ..., help="Video or audio files, or folders of them (their layout is kept)."
-    ),
-    outdir: Path = typer.Option(..., "-o", "--output", help="Folder for the prepared files."),
-    profile_name: str = typer.Option(..., "--profile", help="Device profile (see `profiles`)."),
-    profile_file: list[Path] = typer.Option([], "--profile-file", help=PROFILE_FILE_HELP),
-    workers: int | None = typer.Option(
-        None,
-        "--jobs",
-        "-j",
-        min=1,
-        help="Items encoded at once (default: one per core, one per two cores above four).",
-    ),
-    dask: str | None = typer.Option(
-        None, "--dask", help="Run on a Dask cluster at ADDRESS (needs shared storage)."
-    ),
-    max_size: str | None = typer.Option(
-        None, "--max-size", help="Size limit per output file, e.g. 700M: a size-targeted encode."
-    ),
-    subtitle_mode: str = typer.Option(
-        "auto", "--subtitles", help="auto (the profile's choice), burn, soft (sidecar SRT) or none."
-    ),
-    audio_lang: str | None = typer.Option(
-        None,
-        "--audio-lang",
-        help="Audio language to keep, e.g. ko or eng (default: Korean, else first).",
-    ),
-    cache_dir: Path | None = typer.Option(
-        None,
-        "--cache",
-        help="Cache folder (default: $SNEAKERNET_CACHE or ~/.cache/sneakernet/media).",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print results as JSON on stdout."),
+    sources: list[Path],
+    outdir: Path,
+    profile_name: str,
+    profile_file: list[Path],
+    workers: int | None,
+    dask: str | None,
+    max_size: str | None,
+    subtitle_mode: str,
+    audio_lang: str | None,
+    cache_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """Make files the profile's devices play: remux what complies, encode the rest."""
+    from sneakernet.media import cache, documents, jobs, transcode
+    from sneakernet.media.profiles import load_profiles
+
     profile = load_profiles(profile_file).get(profile_name)
     transcode.subtitle_mode(profile, subtitle_mode)  # refuse an impossible mode up front
     size_limit = parse_size(max_size) if max_size else None
@@ -224,20 +208,46 @@ def prepare_command(
         for n, ((src, _), dst) in enumerate(zip(items, outputs, strict=True))
     ]
     try:
-        results = _run_with_progress(job_list, n_jobs, dask)
+        results = _run_with_progress(job_list, n_jobs, dask, as_json)
     except KeyboardInterrupt:
         ui.error("interrupted: finished items are kept; run the same command again to resume")
-        raise typer.Exit(130) from None
+        raise SystemExit(130) from None
     results.sort(key=lambda r: r.number)
     if as_json:
         ui.print_json([r.__dict__ for r in results])
     else:
         _print_summary(results)
     if any(r.status == "failed" for r in results):
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
-def _run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) -> list:
+def _run_with_progress(
+    job_list: list[jobs.Job], n_jobs: int, dask: str | None, as_json: bool
+) -> list:
+    """Run every item, with progress bars on stderr unless the output is JSON."""
+    from sneakernet.media import jobs
+
+    def run(progress) -> Iterator:
+        if dask:
+            return jobs.run_dask(job_list, dask, progress)
+        return jobs.run_local(job_list, n_jobs, progress)
+
+    results = []
+    if as_json:
+        for result in run(lambda number, fraction: None):
+            results.append(result)
+            if result.status == "failed":
+                ui.error(result.reason)
+        return results
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -245,7 +255,6 @@ def _run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) 
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    results = []
     with Progress(*columns, console=ui.console, transient=False) as bars:
         overall = bars.add_task(f"all {len(job_list)} items", total=len(job_list))
         per_item: dict[int, TaskID] = {}
@@ -261,13 +270,8 @@ def _run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) 
             bars.update(per_item[number], completed=fraction)
             bars.update(overall, completed=sum(fractions.values()))
 
-        runner = (
-            jobs.run_dask(job_list, dask, progress)
-            if dask
-            else jobs.run_local(job_list, n_jobs, progress)
-        )
         start = time.perf_counter()
-        for result in runner:
+        for result in run(progress):
             results.append(result)
             progress(result.number, 1.0)
             finished.add(result.number)
@@ -282,6 +286,8 @@ def _run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) 
 
 
 def _print_summary(results: list) -> None:
+    from rich.table import Table
+
     table = Table("item", "result", "size", "time", "reason")
     for r in results:
         colour = {"failed": "red", "cached": "cyan"}.get(r.status, "green")
@@ -299,6 +305,75 @@ def _print_summary(results: list) -> None:
     ui.info(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("profiles")(profiles_command)
-    app.command("prepare")(prepare_command)
+COMMANDS = {
+    "profiles": Command(
+        profiles_command,
+        PROFILE_FILE_ARG,
+        json_flag("Print the profiles as JSON on stdout."),
+    ),
+    "prepare": Command(
+        prepare_command,
+        Arg(
+            "sources",
+            type=Path,
+            nargs="+",
+            metavar="SRC",
+            help="Video or audio files, or folders of them (their layout is kept).",
+        ),
+        Arg(
+            "-o",
+            "--output",
+            dest="outdir",
+            type=Path,
+            required=True,
+            metavar="OUTDIR",
+            help="Folder for the prepared files.",
+        ),
+        Arg(
+            "--profile",
+            dest="profile_name",
+            required=True,
+            metavar="NAME",
+            help="Device profile (see `profiles`).",
+        ),
+        PROFILE_FILE_ARG,
+        Arg(
+            "-j",
+            "--jobs",
+            dest="workers",
+            type=int_range(1),
+            metavar="N",
+            help="Items encoded at once (default: one per core, one per two cores above four).",
+        ),
+        Arg(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run on a Dask cluster at ADDRESS (needs shared storage).",
+        ),
+        Arg(
+            "--max-size",
+            metavar="SIZE",
+            help="Size limit per output file, e.g. 700M: a size-targeted encode.",
+        ),
+        Arg(
+            "--subtitles",
+            dest="subtitle_mode",
+            default="auto",
+            metavar="MODE",
+            help="auto (the profile's choice), burn, soft (sidecar SRT) or none.",
+        ),
+        Arg(
+            "--audio-lang",
+            metavar="LANG",
+            help="Audio language to keep, e.g. ko or eng (default: Korean, else first).",
+        ),
+        Arg(
+            "--cache",
+            dest="cache_dir",
+            type=Path,
+            metavar="DIR",
+            help="Cache folder (default: $SNEAKERNET_CACHE or ~/.cache/sneakernet/media).",
+        ),
+        json_flag("Print results as JSON on stdout."),
+    ),
+}

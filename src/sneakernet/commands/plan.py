@@ -4,17 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from sneakernet import ui
-from sneakernet.commands.library import PROJECT_OPTION
-from sneakernet.library.project import Project, find_project
+from sneakernet.cliparse import Arg, Command, flag, float_range, int_range, json_flag
+from sneakernet.commands.library import PROJECT_ARG
 from sneakernet.sizes import human_size, parse_size
 
-plan_app = typer.Typer(
-    help="Choose what goes on a card of a given size, exactly to the byte.",
-    invoke_without_command=True,
-    no_args_is_help=False,
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing is slow to import
+if TYPE_CHECKING:
+    from sneakernet.library.project import Project
+
+# Options `plan` and `make` share.
+SIZE_ARG = Arg("-s", "--size", help="Card size, e.g. 16G, 256M.")
+CARDS_ARG = Arg("-n", "--cards", type=int_range(1), default=1, metavar="N", help="Number of cards.")
+COPIES_ARG = flag("--copies", help="All cards the same (copies).")
+MUST_ARG = Arg(
+    "--must", action="append", default=[], metavar="REF", help="Tag, group or id that must go on."
+)
+QUOTA_ARG = Arg(
+    "--quota",
+    action="append",
+    default=[],
+    metavar="QUOTA",
+    help="KIND=P% (at least) or KIND<=P% (at most) of the card.",
+)
+EXCLUDE_ARG = Arg(
+    "--exclude", action="append", default=[], metavar="REF", help="Tag, group or id to leave out."
+)
+PARTIAL_ARG = flag("--allow-partial-groups", help="A series may go on as its first K episodes.")
+TIME_LIMIT_ARG = Arg(
+    "--time-limit",
+    type=float_range(0),
+    default=1.0,
+    metavar="SECONDS",
+    help="Seconds of exact solving in all (0: greedy only).",
 )
 
 
@@ -47,34 +69,23 @@ def plan_options(
     )
 
 
-@plan_app.callback()
 def plan(
-    ctx: typer.Context,
-    size: str | None = typer.Option(None, "--size", "-s", help="Card size, e.g. 16G, 256M."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the plan here."),
-    cards: int = typer.Option(1, "--cards", "-n", min=1, help="Number of cards."),
-    copies: bool = typer.Option(False, "--copies", help="All cards the same (copies)."),
-    must: list[str] = typer.Option([], "--must", help="Tag, group or id that must go on."),
-    quota: list[str] = typer.Option(
-        [], "--quota", help="KIND=P% (at least) or KIND<=P% (at most) of the card."
-    ),
-    exclude: list[str] = typer.Option([], "--exclude", help="Tag, group or id to leave out."),
-    allow_partial_groups: bool = typer.Option(
-        False, "--allow-partial-groups", help="A series may go on as its first K episodes."
-    ),
-    time_limit: float = typer.Option(
-        1.0, "--time-limit", min=0, help="Seconds of exact solving in all (0: greedy only)."
-    ),
-    gap: float = typer.Option(
-        0.01, "--gap", min=0, help="Stop when proven within this % of the optimum (0: exact)."
-    ),
-    cluster_size: int | None = typer.Option(None, "--cluster-size", help="FAT cluster bytes."),
-    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON on stdout."),
-    project_dir: Path | None = PROJECT_OPTION,
+    size: str | None,
+    output: Path | None,
+    cards: int,
+    copies: bool,
+    must: list[str],
+    quota: list[str],
+    exclude: list[str],
+    allow_partial_groups: bool,
+    time_limit: float,
+    gap: float,
+    cluster_size: int | None,
+    as_json: bool,
+    project_dir: Path | None,
 ) -> None:
-    """Plan cards: --size SIZE [-o plan.json] [--cards N] [--must ..] [--quota ..]."""
-    if ctx.invoked_subcommand is not None:
-        return
+    """Choose what goes on a card of a given size, exactly to the byte."""
+    from sneakernet.library.project import find_project
     from sneakernet.plan.planfile import plan_to_dict, show_plan, write_plan
     from sneakernet.plan.planner import make_plan
 
@@ -99,13 +110,40 @@ def plan(
     ui.info(f"planned in {result.seconds:.2f} s")
 
 
-@plan_app.command("show")
-def show(plan_file: Path = typer.Argument(..., help="A plan written by `plan -o`.")) -> None:
+def show(plan_file: Path) -> None:
     """Print a plan: per card the files in playback order, fill, value and gap."""
     from sneakernet.plan.planfile import read_plan, show_plan
 
     show_plan(read_plan(plan_file))
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(plan_app, name="plan")
+COMMANDS = {
+    "plan": Command(
+        plan,
+        SIZE_ARG,
+        Arg("-o", "--output", type=Path, metavar="FILE", help="Write the plan here."),
+        CARDS_ARG,
+        COPIES_ARG,
+        MUST_ARG,
+        QUOTA_ARG,
+        EXCLUDE_ARG,
+        PARTIAL_ARG,
+        TIME_LIMIT_ARG,
+        Arg(
+            "--gap",
+            type=float_range(0),
+            default=0.01,
+            metavar="PERCENT",
+            help="Stop when proven within this % of the optimum (0: exact).",
+        ),
+        Arg("--cluster-size", type=int, metavar="BYTES", help="FAT cluster bytes."),
+        json_flag("Print the plan as JSON on stdout."),
+        PROJECT_ARG,
+        commands={
+            "show": Command(
+                show,
+                Arg("plan_file", type=Path, metavar="PLAN", help="A plan written by `plan -o`."),
+            ),
+        },
+    ),
+}

@@ -13,10 +13,12 @@ import os
 import stat
 from pathlib import Path
 
-import typer
-
+from sneakernet.cliparse import Arg, Command, flag
 from sneakernet.commands import devices, media
 from sneakernet.errors import UserError
+
+# Both command modules are light to import: the device stack loads only for
+# devices, and the media stack only for media files.
 
 
 def _is_block_device(target: str) -> bool:
@@ -27,18 +29,14 @@ def _is_block_device(target: str) -> bool:
 
 
 def probe_command(
-    targets: list[str] = typer.Argument(..., help="Media files, or block devices to test."),
-    profile_name: str | None = typer.Option(
-        None, "--profile", help="Files: also say whether each complies with this profile."
-    ),
-    profile_file: list[Path] = typer.Option([], "--profile-file", help=media.PROFILE_FILE_HELP),
-    full: bool = typer.Option(
-        False, "--full", help="Devices: write and read back the whole device (slow; wipes it)."
-    ),
-    jobs: int | None = devices.JOBS_OPTION,
-    yes: bool = devices.YES_OPTION,
-    force_non_removable: bool = devices.FORCE_OPTION,
-    as_json: bool = typer.Option(False, "--json", help="Print results as JSON on stdout."),
+    targets: list[str],
+    profile_name: str | None,
+    profile_file: list[Path],
+    full: bool,
+    jobs: int | None,
+    yes: bool,
+    force_non_removable: bool,
+    as_json: bool,
 ) -> None:
     """Media files: streams and profile compliance. Devices: fake-capacity test (destructive)."""
     block = [t for t in targets if _is_block_device(t)]
@@ -57,5 +55,18 @@ def probe_command(
     media.probe_command([Path(t) for t in targets], profile_name, profile_file, as_json)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("probe")(probe_command)
+COMMANDS = {
+    "probe": Command(
+        probe_command,
+        Arg("targets", nargs="+", metavar="TARGET", help="Media files, or block devices to test."),
+        Arg(
+            "--profile",
+            dest="profile_name",
+            metavar="NAME",
+            help="Files: also say whether each complies with this profile.",
+        ),
+        media.PROFILE_FILE_ARG,
+        flag("--full", help="Devices: write and read back the whole device (slow; wipes it)."),
+        *devices.OVERWRITE_ARGS,
+    ),
+}

@@ -27,8 +27,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import blake3
-
 from sneakernet.devices.blockio import CHUNK, aligned_buffer, flush_device, read_all, write_all
 from sneakernet.devices.keyed import BLOCK, KeyedPattern
 from sneakernet.devices.runner import Context, DeviceFailure
@@ -241,6 +239,8 @@ def quick_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResul
 
 def full_probe(ctx: Context, pattern: KeyedPattern | None = None) -> ProbeResult:
     """Keyed data over the whole device, then all of it read back."""
+    import blake3  # only the full probe hashes; the quick one starts without it
+
     pattern = pattern or KeyedPattern()
     dev = ctx.device
     size = dev.size - dev.size % BLOCK

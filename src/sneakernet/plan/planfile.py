@@ -12,8 +12,6 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from rich.table import Table
-
 from sneakernet import ui
 from sneakernet.errors import UserError
 from sneakernet.plan.model import LeftOut, PlanFile
@@ -110,6 +108,8 @@ def show_plan(plan: Plan, files: bool = True) -> None:
             break
         title = "every card (copies)" if plan.copies else f"card {card.index}"
         if files:
+            from rich.table import Table  # only for people: `plan --json` goes without
+
             table = Table(title=title, box=None, title_justify="left")
             for column in ("#", "path on card", "size", "prio", "item"):
                 table.add_column(column, no_wrap=column != "path on card")
