@@ -85,13 +85,13 @@ def test_write_refuses_fake_drive_and_writes_the_genuine_one(tmp_path):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(0, 2**40 // BLOCK), st.binary(min_size=16, max_size=16))
+@given(st.integers(0, 2**40 // BLOCK), st.binary(min_size=32, max_size=32))
 def test_keyed_blocks_name_their_offset_only_under_their_key(block_index, key):
     offset = block_index * BLOCK
     pattern = KeyedPattern(key)
     block = pattern.block(offset)
     assert pattern.origin(block) == offset
-    assert KeyedPattern(bytes(16) if key != bytes(16) else b"\1" * 16).origin(block) is None
+    assert KeyedPattern(bytes(32) if key != bytes(32) else b"\1" * 32).origin(block) is None
     damaged = bytearray(block)
     damaged[BLOCK // 2] ^= 1
     assert pattern.origin(bytes(damaged)) is None

@@ -1,11 +1,13 @@
 """Keyed pseudo-random data that says where it belongs.
 
 Every 4 KiB block written by the probe, the full test and `wipe --random`
-starts with a 16-byte tag, AES(key, magic + offset), followed by AES-CTR
-keystream for that offset. A fresh random key per run means a drive cannot
-return data from an earlier run or a pattern it could guess, and a block read
-back from the wrong place names the offset it was written for, which is how
-a wraparound drive betrays its real size.
+starts with a 16-byte tag naming the offset it was written for, and the rest
+is BLAKE3 keyed-XOF output at that offset. A fresh random key per run means
+a drive cannot return data from an earlier run or a pattern it could guess
+(a block counts as ours only when all of it matches), and a block read back
+from the wrong place names the offset it was written for, which is how a
+wraparound drive betrays its real size. BLAKE3 rather than AES-CTR: twice
+the speed here, and it loads in a millisecond instead of twenty.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import os
 import struct
 
-from Crypto.Cipher import AES
+import blake3
 
 BLOCK = 4096
 _TAG = 16
@@ -22,23 +24,16 @@ _MAGIC = b"SNKN"
 
 class KeyedPattern:
     def __init__(self, key: bytes | None = None) -> None:
-        self.key = key if key is not None else os.urandom(16)
-        self._ecb = AES.new(self.key, AES.MODE_ECB)
-
-    def _stream(self, offset: int, length: int, out: memoryview) -> None:
-        ctr = AES.new(self.key, AES.MODE_CTR, nonce=b"", initial_value=offset // 16)
-        ctr.encrypt(bytes(length), output=out)
+        self.key = key if key is not None else os.urandom(32)
+        self._xof = blake3.blake3(key=self.key)
 
     def fill(self, out: memoryview, offset: int) -> None:
         """Write the pattern for [offset, offset + len(out)) into out; offset block aligned."""
         length = len(out)
         assert offset % BLOCK == 0 and length % BLOCK == 0
-        self._stream(offset, length, out)
-        count = length // BLOCK
-        headers = b"".join(_MAGIC + struct.pack("<IQ", 0, offset + i * BLOCK) for i in range(count))
-        tags = self._ecb.encrypt(headers)
-        for i in range(count):
-            out[i * BLOCK : i * BLOCK + _TAG] = tags[i * _TAG : (i + 1) * _TAG]
+        out[:] = self._xof.digest(length=length, seek=offset)
+        for i in range(length // BLOCK):
+            out[i * BLOCK : i * BLOCK + _TAG] = _tag(offset + i * BLOCK)
 
     def block(self, offset: int) -> bytes:
         buf = bytearray(BLOCK)
@@ -47,8 +42,14 @@ class KeyedPattern:
 
     def origin(self, data: bytes | memoryview) -> int | None:
         """The offset a block read back was written for, or None if it is not ours intact."""
-        plain = self._ecb.decrypt(bytes(data[:_TAG]))
-        if plain[:4] != _MAGIC or plain[4:8] != b"\0\0\0\0":
+        head = bytes(data[:_TAG])
+        if head[:8] != _MAGIC + b"\0\0\0\0":
             return None
-        offset = struct.unpack("<Q", plain[8:16])[0]
+        offset = struct.unpack("<Q", head[8:16])[0]
+        if offset % BLOCK:
+            return None
         return offset if bytes(data[:BLOCK]) == self.block(offset) else None
+
+
+def _tag(offset: int) -> bytes:
+    return _MAGIC + struct.pack("<IQ", 0, offset)
