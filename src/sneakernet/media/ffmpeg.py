@@ -52,14 +52,12 @@ def file_url(path: str | os.PathLike) -> str:
 class Input:
     path: Path
     options: list[str] = field(default_factory=list)  # options placed before -i
-    url: str | None = None  # given: read instead of `path` (a pipe)
 
 
 @dataclass
 class Output:
     path: Path
     options: list[str] = field(default_factory=list)  # codec, map, filter options
-    url: str | None = None  # given: written to instead of `path` (a tee, a pipe)
 
 
 @dataclass
@@ -69,68 +67,15 @@ class Command:
     inputs: list[Input]
     outputs: list[Output]
     global_options: list[str] = field(default_factory=list)
-    pass_fds: tuple[int, ...] = ()  # descriptors ffmpeg inherits (pipe:N outputs)
 
     def argv(self) -> list[str]:
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
         args += self.global_options
         for inp in self.inputs:
-            args += [*inp.options, "-i", inp.url or file_url(inp.path)]
+            args += [*inp.options, "-i", file_url(inp.path)]
         for out in self.outputs:
-            args += [*out.options, out.url or file_url(out.path)]
+            args += [*out.options, file_url(out.path)]
         return args
-
-
-# Options of the muxer rather than of the streams: under a tee they belong to
-# each slave muxer, inside its brackets.
-_MUXER_OPTIONS = ("-f", "-movflags", "-fflags", "-id3v2_version", "-write_id3v1", "-write_xing")
-# Muxers that want codec headers out of band (ffmpeg's AVFMT_GLOBALHEADER).
-_GLOBAL_HEADER_FORMATS = frozenset({"mp4", "mov", "ipod", "3gp", "matroska", "webm", "nut"})
-
-
-def with_pipe_copy(output: Output, fd: int) -> Output:
-    """The same output, its packets also muxed, streamable, to descriptor `fd`.
-
-    Through ffmpeg's tee muxer, so the encoders run once and a reader of the
-    pipe sees exactly the packets the file gets. Encoders must then keep
-    their headers in global extradata, as MP4 wants anyway; with that the file
-    comes out byte for byte as it would without the copy.
-    """
-    stream_options: list[str] = []
-    muxer: dict[str, str] = {}
-    options = iter(output.options)
-    for option in options:
-        if option in _MUXER_OPTIONS:
-            muxer[option[1:]] = next(options)
-        else:
-            stream_options.append(option)
-    file_format = muxer.pop("f")
-    if file_format in _GLOBAL_HEADER_FORMATS:
-        # What ffmpeg asks of the encoders for such a muxer, and not for a tee.
-        for kind in ("v", "a"):
-            flag = f"-flags:{kind}"
-            if flag in stream_options:
-                stream_options[stream_options.index(flag) + 1] += "+global_header"
-            else:
-                stream_options += [flag, "+global_header"]
-    pipe_muxer = {"fflags": muxer["fflags"]} if "fflags" in muxer else {}
-    if file_format in ("mp4", "mov"):
-        # Fragmented, so it streams, and with the same sample layout (AVCC/HVCC).
-        pipe_format = file_format
-        pipe_muxer["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
-    else:
-        pipe_format = "nut"  # packets exactly as the encoders gave them
-    slaves = [
-        _tee_slave(file_format, muxer, file_url(output.path)),
-        _tee_slave(pipe_format, pipe_muxer, f"pipe:{fd}"),
-    ]
-    return Output(output.path, [*stream_options, "-f", "tee"], url="|".join(slaves))
-
-
-def _tee_slave(file_format: str, options: dict[str, str], url: str) -> str:
-    spec = ":".join(f"{k}={v}" for k, v in {"f": file_format, **options}.items())
-    # The tee splits its argument with backslash escapes: escape all but letters and digits.
-    return f"[{spec}]" + "".join(c if c.isalnum() else "\\" + c for c in url)
 
 
 # Progress reports: seconds of output written so far.
@@ -172,7 +117,6 @@ def run(
     callback gets the output time in seconds as it advances.
     """
     argv = command.argv() if isinstance(command, Command) else list(command)
-    pass_fds = command.pass_fds if isinstance(command, Command) else ()
     if on_progress is None:
         proc = subprocess.run(
             argv,
@@ -182,12 +126,11 @@ def run(
             timeout=timeout,
             cwd=cwd,
             preexec_fn=_die_with_parent,
-            pass_fds=pass_fds,
         )
         returncode, stderr = proc.returncode, proc.stderr
     else:
         argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
-        returncode, stderr = _run_with_progress(argv, cwd, timeout, on_progress, pass_fds)
+        returncode, stderr = _run_with_progress(argv, cwd, timeout, on_progress)
     if returncode != 0:
         tail = " | ".join(line for line in stderr.strip().splitlines()[-3:])
         raise FfmpegError(f"ffmpeg failed (status {returncode}): {tail}")
@@ -197,11 +140,7 @@ _OUT_TIME = re.compile(r"^out_time_us=(\d+)$")
 
 
 def _run_with_progress(
-    argv: list[str],
-    cwd,
-    timeout: float | None,
-    on_progress: ProgressCallback,
-    pass_fds: tuple[int, ...] = (),
+    argv: list[str], cwd, timeout: float | None, on_progress: ProgressCallback
 ) -> tuple[int, str]:
     import tempfile
 
@@ -214,7 +153,6 @@ def _run_with_progress(
             errors="replace",
             cwd=cwd,
             preexec_fn=_die_with_parent,
-            pass_fds=pass_fds,
         )
         try:
             assert proc.stdout is not None

@@ -122,10 +122,9 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     else:
         with store.workspace(key) as work:
             tmp = work / f"output{cache.PART_MARK}{os.getpid()}{suffix}"
-            with health.LiveCheck(work, job.src.name) as live:
-                transcode.produce(info, job.profile, plan, job.options, tmp, work, report, live)
-                _clean_output(tmp, work, job.src.name)
-                live.verify(tmp, info.duration)
+            transcode.produce(info, job.profile, plan, job.options, tmp, work, report)
+            _clean_output(tmp, work, job.src.name)
+            health.check(tmp, info.duration, job.src.name)
             if soft:
                 srt = work / f"subtitle{cache.PART_MARK}{os.getpid()}.srt"
                 transcode.soft_subtitle(info, plan, work, srt)

@@ -17,7 +17,6 @@ from pathlib import Path
 from sneakernet.errors import ItemFailed, UserError
 from sneakernet.media import compliance, ffmpeg, subtitles
 from sneakernet.media.ffmpeg import NEUTRAL_OUTPUT_OPTIONS, Command, Input, Output
-from sneakernet.media.health import LiveCheck
 from sneakernet.media.probe import MediaInfo
 from sneakernet.media.profiles import Profile, bitrate_bits
 from sneakernet.media.subtitles import SubtitleSource
@@ -360,19 +359,13 @@ def produce(
     dst: Path,
     workdir: Path,
     on_progress: FractionCallback | None = None,
-    live_check: LiveCheck | None = None,
 ) -> None:
-    """Write the output for `plan` to `dst` (a temporary name the caller renames).
-
-    With `live_check`, the command that writes `dst` also feeds its decoder.
-    """
+    """Write the output for `plan` to `dst` (a temporary name the caller renames)."""
     if plan.action == "remux":
         commands = [remux_command(info, profile, plan, dst)]
     else:
         sub_file = _prepare_subtitle(info, plan, workdir) if plan.subtitle_mode == "burn" else None
         commands = encode_commands(info, profile, plan, dst, workdir, sub_file, options.threads)
-    if live_check is not None:
-        commands[-1] = live_check.attach(commands[-1])
     total = max(info.duration, 1e-3) * len(commands)
     for n, command in enumerate(commands):
         done_before = n * info.duration
@@ -384,10 +377,4 @@ def produce(
         try:
             ffmpeg.run(command, cwd=workdir, on_progress=report)
         except ffmpeg.FfmpegError as exc:
-            # A decoder that stopped on bad data also breaks the encoder's pipe: say why.
-            failure = live_check.decoder_failure() if live_check is not None else None
-            if failure is not None:
-                raise ItemFailed(f"{info.path.name}: output does not decode ({failure})") from None
             raise ItemFailed(f"{info.path.name}: {exc}") from None
-    if live_check is not None:
-        live_check.encoder_done()
