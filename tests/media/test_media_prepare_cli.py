@@ -203,3 +203,19 @@ def test_ebook_profile_cleans_books_and_normalises_text(tmp_path):
     data = (out / "story.txt").read_bytes()
     assert data == b"\xef\xbb\xbf" + story.replace("\n", "\r\n").encode("utf-8")
     assert (books / "story.txt").read_bytes().endswith(b"EOF")  # original untouched
+
+
+def test_progress_shows_on_a_terminal_even_with_json(tmp_path):
+    """stdout carries the JSON alone; the bars go to stderr, and only on a terminal."""
+    source = make_clip(tmp_path / "film.mkv", Clip(size="320x240", seconds=2))
+    runs = {}
+    for terminal in ("1", "0"):
+        out = tmp_path / f"out-{terminal}"
+        result = run_cli("prepare", source, "-o", out, "--profile", "phone", "--json",
+                         "--cache", tmp_path / f"cache-{terminal}",
+                         env={"TTY_COMPATIBLE": terminal})  # fmt: skip
+        assert result.code == 0, result.stderr
+        assert json.loads(result.stdout)[0]["status"] == "done"
+        runs[terminal] = result.stderr
+    assert "all 1 items" in runs["1"] and "100%" in runs["1"]
+    assert "all 1 items" not in runs["0"]

@@ -17,9 +17,9 @@ from sneakernet.errors import UserError
 
 
 @contextlib.contextmanager
-def _progress(total: int, what: str, as_json: bool) -> Iterator:
-    """A progress bar on stderr when it is a terminal (not for JSON); `advance()` after each item."""
-    if as_json or not ui.is_terminal() or total < 2:
+def _progress(total: int, what: str) -> Iterator:
+    """A progress bar on stderr when it is a terminal; `advance()` after each item."""
+    if not ui.is_terminal() or total < 2:
         yield lambda: None
         return
     from rich.progress import Progress
@@ -95,7 +95,7 @@ def clean_command(
     jobs = _jobs(sources, output, outcome)
     options = CleanOptions(keep_music_tags=keep_music_tags)
     taken: set[Path] = set()
-    with _progress(len(jobs), "cleaning", as_json) as advance:
+    with _progress(len(jobs), "cleaning") as advance:
         for job in jobs:
             _clean_one(job, options, allow_unknown, inplace, outcome, taken)
             advance()
@@ -217,7 +217,7 @@ def audit_command(target: Path, deny_list: Path | None, as_json: bool) -> None:
     from sneakernet.audit import read_deny_list
 
     words = read_deny_list(deny_list) if deny_list else []
-    if ui.is_terminal() and not as_json:
+    if ui.is_terminal():
         with ui.console.status(f"auditing {target}"):
             findings = run_audit(target, words)
     else:

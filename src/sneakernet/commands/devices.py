@@ -149,11 +149,11 @@ def _progress_ticker(progress: Progress | None):
     return tick
 
 
-def _run(devices: list[OpenDevice], work, jobs: int | None, as_json: bool) -> list[DeviceState]:
-    """Work on every device; progress bars on a terminal, unless the output is JSON."""
+def _run(devices: list[OpenDevice], work, jobs: int | None) -> list[DeviceState]:
+    """Work on every device; progress bars when stderr is a terminal (JSON goes to stdout)."""
     from sneakernet.devices.runner import run_workers
 
-    if as_json or not ui.is_terminal():
+    if not ui.is_terminal():
         return run_workers(devices, work, jobs=jobs)
     from rich.progress import (
         BarColumn,
@@ -245,7 +245,7 @@ def write_command(
             _probe_step(ctx, mode)
             write_image(ctx, source, verify=not no_verify)
 
-        states = _run(devices, work, jobs, as_json)
+        states = _run(devices, work, jobs)
     finally:
         source.close()
     _report(states, as_json)
@@ -260,7 +260,7 @@ def verify_command(image: Path, targets: list[str], jobs: int | None, as_json: b
     try:
         checked = check_targets(targets, needed=source.size, force_non_removable=True)
         devices = _open_all(checked, write=False)
-        states = _run(devices, lambda ctx: verify_image(ctx, source), jobs, as_json)
+        states = _run(devices, lambda ctx: verify_image(ctx, source), jobs)
     finally:
         source.close()
     _report(states, as_json)
@@ -272,7 +272,7 @@ def _destroy(targets, action, work, yes, force_non_removable, jobs, as_json) -> 
 
     checked = check_targets(targets, force_non_removable=force_non_removable)
     _confirm(checked, action, yes)
-    _report(_run(_open_all(checked, write=True), work, jobs, as_json), as_json)
+    _report(_run(_open_all(checked, write=True), work, jobs), as_json)
 
 
 def wipe_command(

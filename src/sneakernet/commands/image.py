@@ -76,7 +76,7 @@ def build(
     tree = scan_source(src, follow_symlinks=follow_symlinks, fix_names=fix_names, order=order_paths)
     plan = plan_image(tree.root, options)
     total = tree.total_bytes
-    if ui.is_terminal() and total >= PROGRESS_THRESHOLD and not json_output:
+    if ui.is_terminal() and total >= PROGRESS_THRESHOLD:
         from rich.progress import (
             BarColumn,
             DownloadColumn,

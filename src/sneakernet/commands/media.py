@@ -208,7 +208,7 @@ def prepare_command(
         for n, ((src, _), dst) in enumerate(zip(items, outputs, strict=True))
     ]
     try:
-        results = _run_with_progress(job_list, n_jobs, dask, as_json)
+        results = _run_with_progress(job_list, n_jobs, dask)
     except KeyboardInterrupt:
         ui.error("interrupted: finished items are kept; run the same command again to resume")
         raise SystemExit(130) from None
@@ -221,10 +221,8 @@ def prepare_command(
         raise SystemExit(1)
 
 
-def _run_with_progress(
-    job_list: list[jobs.Job], n_jobs: int, dask: str | None, as_json: bool
-) -> list:
-    """Run every item, with progress bars on stderr unless the output is JSON."""
+def _run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) -> list:
+    """Run every item, with progress bars when stderr is a terminal (JSON goes to stdout)."""
     from sneakernet.media import jobs
 
     def run(progress) -> Iterator:
@@ -233,7 +231,7 @@ def _run_with_progress(
         return jobs.run_local(job_list, n_jobs, progress)
 
     results = []
-    if as_json:
+    if not ui.is_terminal():
         for result in run(lambda number, fraction: None):
             results.append(result)
             if result.status == "failed":
