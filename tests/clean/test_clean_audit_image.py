@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from clean_corpus import BUILDERS, build
 
-from conftest import SHARED_FIXTURES, require_tool, run_cli
+from conftest import FIXTURES, require_tool, run_cli
 from sneakernet.clean import clean_file
 from sneakernet.fat import open_volume
 
@@ -43,7 +43,7 @@ def _dirty_card(tmp_path):
     (src / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(50))
     (src / "hidden.txt").write_text("hidden\n")
     (src / "marked.jpg").write_bytes(
-        (SHARED_FIXTURES / "redstar" / "preview_bottle_firstuser.jpg").read_bytes()
+        (FIXTURES / "redstar" / "preview_bottle_firstuser.jpg").read_bytes()
     )
     (src / "first.bin").write_bytes(b"\x11" * 1500)
     (src / "second.bin").write_bytes(b"\x22" * 300)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import SHARED_FIXTURES, assert_user_error, run_cli
+from conftest import FIXTURES, assert_user_error, run_cli
 
-FIXTURE = SHARED_FIXTURES / "redstar" / "preview_bottle_firstuser.jpg"
-ORIGINAL = SHARED_FIXTURES / "redstar" / "preview_bottle_original.jpg"
+FIXTURE = FIXTURES / "redstar" / "preview_bottle_firstuser.jpg"
+ORIGINAL = FIXTURES / "redstar" / "preview_bottle_original.jpg"
 
 
 def test_clean_handles_hostile_names_and_keeps_going(tmp_path):

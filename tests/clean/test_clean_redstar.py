@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED_FIXTURES
+from conftest import FIXTURES
 from sneakernet.clean import clean_file, inspect_file, redstar
 
-FIXTURES = SHARED_FIXTURES / "redstar"
+REDSTAR = FIXTURES / "redstar"
 MACHINE_IDS = st.lists(
     st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=14),
     min_size=1,
@@ -23,18 +23,18 @@ MACHINE_IDS = st.lists(
 
 def test_fixture_cleaned_equals_original_byte_for_byte(tmp_path):
     out = tmp_path / "out.jpg"
-    report = clean_file(FIXTURES / "preview_bottle_firstuser.jpg", out)
-    assert out.read_bytes() == (FIXTURES / "preview_bottle_original.jpg").read_bytes()
+    report = clean_file(REDSTAR / "preview_bottle_firstuser.jpg", out)
+    assert out.read_bytes() == (REDSTAR / "preview_bottle_original.jpg").read_bytes()
     assert len(report.redstar_marks) == 1
     assert report.redstar_marks[0].startswith("AC9A58CD")
 
 
 def test_fixture_mark_is_reported_with_its_id():
-    findings = inspect_file(FIXTURES / "preview_bottle_firstuser.jpg")
+    findings = inspect_file(REDSTAR / "preview_bottle_firstuser.jpg")
     marks = [f for f in findings if f.field.startswith("RedStar")]
     assert len(marks) == 1
     assert marks[0].value == "AC9A58CDZ364C"
-    assert inspect_file(FIXTURES / "preview_bottle_original.jpg") == []
+    assert inspect_file(REDSTAR / "preview_bottle_original.jpg") == []
 
 
 def test_every_mark_ends_with_the_encrypted_padding():
@@ -98,7 +98,7 @@ def test_garbage_that_only_ends_in_eof_is_not_a_mark(tmp_path):
 
 @pytest.mark.parametrize("count", [1, 4])
 def test_jpeg_with_several_marks_restores_original(tmp_path, count):
-    original = (FIXTURES / "preview_bottle_original.jpg").read_bytes()
+    original = (REDSTAR / "preview_bottle_original.jpg").read_bytes()
     src = tmp_path / "photo.jpg"
     src.write_bytes(original + redstar.build_structure([f"M{i}" for i in range(count)]))
     out = tmp_path / "out.jpg"
@@ -109,7 +109,7 @@ def test_jpeg_with_several_marks_restores_original(tmp_path, count):
 
 def test_source_is_never_modified(tmp_path):
     src = tmp_path / "in.jpg"
-    data = (FIXTURES / "preview_bottle_firstuser.jpg").read_bytes()
+    data = (REDSTAR / "preview_bottle_firstuser.jpg").read_bytes()
     src.write_bytes(data)
     clean_file(src, tmp_path / "out.jpg")
     assert src.read_bytes() == data

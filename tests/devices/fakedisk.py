@@ -29,12 +29,14 @@ import stat
 import time
 from collections import OrderedDict
 
-from fuse import FUSE, FuseOSError, Operations
+from mfusepy import FUSE, FuseOSError, Operations
 
 SECTOR = 512
 
 
 class FakeDisk(Operations):
+    use_ns = True  # utimens in nanoseconds (unused: the disk file is never touched)
+
     def __init__(self, args: argparse.Namespace) -> None:
         self.claimed = args.claimed
         self.real = args.real or args.claimed
@@ -164,9 +166,6 @@ def main() -> None:
         foreground=True,
         nothreads=True,
         direct_io=True,
-        big_writes=True,
-        max_write=131072,
-        max_read=131072,
     )
 
 

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from conftest import SHARED_FIXTURES, run_cli
+from conftest import FIXTURES, run_cli
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "fat"))
@@ -26,7 +26,7 @@ def test_make_builds_clean_audited_card_and_resumes_without_work(tmp_path):
     make_jpeg(originals / "photos", "photo2.jpg", progressive=True)
     for p in originals.glob("**/.img-*"):
         p.unlink()  # side files the PDF generator leaves
-    shutil.copy(SHARED_FIXTURES / "redstar" / "preview_bottle_firstuser.jpg", originals / "rs.jpg")
+    shutil.copy(FIXTURES / "redstar" / "preview_bottle_firstuser.jpg", originals / "rs.jpg")
     (originals / "mystery.bin").write_bytes(b"\x00\x01unknown format" * 10)
     project = tmp_path / "proj"
     assert run_cli("init", project).code == 0
