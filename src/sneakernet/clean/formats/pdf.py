@@ -5,7 +5,7 @@ file, readable with a hex editor; rewriting keeps only what the last revision
 shows. Text stays text: content streams are copied, never rasterised. Also
 removed: per-object XMP, application private data (PieceInfo), modification
 dates, markup-annotation authors and dates, embedded-file dates, and EXIF in
-JPEG images. The document ID is set to a fixed neutral value.
+JPEG images. The document ID is replaced by qpdf's fixed neutral one, both elements.
 """
 
 from __future__ import annotations
@@ -194,6 +194,10 @@ class PdfCleaner:
         with _open(src) as pdf:
             _scrub(pdf)
             _clean_attachments(pdf, options)
+            # Without an /ID to keep, qpdf writes the static one in both places;
+            # qpdf 12 keeps a document's own first element even with static_id.
+            if "/ID" in pdf.trailer:
+                del pdf.trailer["/ID"]
             try:
                 pdf.save(
                     dst,
