@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from sneakernet.clean import redstar, registry
 from sneakernet.clean.base import Cleaner, CleanError, CleanOptions, Finding
+from sneakernet.policy import part_name
 
 COPY_CHUNK = 8 * 1024 * 1024
 
@@ -146,7 +147,7 @@ def inspect_file(path: Path) -> list[Finding]:
 
 
 def _partial_name(dst: Path) -> Path:
-    return dst.with_name(f".{dst.name}.partial")
+    return part_name(dst)
 
 
 def clean_file(

@@ -24,6 +24,7 @@ from sneakernet.media import cache, documents, ffmpeg, health, subtitles, transc
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import Profile
 from sneakernet.media.transcode import PrepareOptions
+from sneakernet.policy import atomic_path
 
 # Progress events sent from workers: (item number, fraction done).
 ProgressSink = Callable[[int, float], None]
@@ -160,12 +161,8 @@ def _clean_output(path: Path, work: Path, label: str) -> None:
 
 def _prepare_book(job: Job, result: ItemResult) -> None:
     """Books are cheap to clean: no cache, a temporary name, then a rename."""
-    tmp = job.dst.with_name(f".{job.dst.name}{cache.PART_MARK}{os.getpid()}")
-    try:
+    with atomic_path(job.dst) as tmp:
         documents.prepare_book(job.src, tmp)
-        os.replace(tmp, job.dst)
-    finally:
-        tmp.unlink(missing_ok=True)
     result.status = "done"
     result.output = str(job.dst)
     result.size = job.dst.stat().st_size
