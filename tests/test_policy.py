@@ -18,7 +18,9 @@ from sneakernet.policy import atomic_path, atomic_write, is_debris, natural_key
 
 # Names made of the pieces that make natural order hard: digit runs with and
 # without leading zeros, case, dots, spaces, Korean.
-PIECE = st.sampled_from(["ep", "Ep", "EP", "0", "00", "1", "01", "2", "10", "9", ".", " ", "a", "화"])
+PIECE = st.sampled_from(
+    ["ep", "Ep", "EP", "0", "00", "1", "01", "2", "10", "9", ".", " ", "a", "화"]
+)
 NAME = st.lists(PIECE, min_size=1, max_size=6).map("".join)
 FILE_NAME = NAME.filter(lambda n: not n.endswith((".", " ")) and n not in (".", ".."))
 FILE_NAME = FILE_NAME.filter(lambda n: not is_debris(n) and not n.startswith("."))

@@ -5,7 +5,13 @@
 `CleanReport`. Both choose the format's cleaner by content.
 """
 
-from sneakernet.clean.api import CleanReport, UnknownFormat, clean_file, inspect_file
+from sneakernet.clean.api import (
+    CleanReport,
+    UnknownFormat,
+    clean_file,
+    content_format,
+    inspect_file,
+)
 from sneakernet.clean.base import CleanError, CleanOptions, Finding
 
 __all__ = [
@@ -15,5 +21,6 @@ __all__ = [
     "Finding",
     "UnknownFormat",
     "clean_file",
+    "content_format",
     "inspect_file",
 ]

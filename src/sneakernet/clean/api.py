@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from sneakernet.clean import redstar, registry
-from sneakernet.clean.base import Cleaner, CleanError, CleanOptions, Finding
+from sneakernet.clean.base import SNIFF_BYTES, Cleaner, CleanError, CleanOptions, Finding
 from sneakernet.policy import part_name
 
 COPY_CHUNK = 8 * 1024 * 1024
@@ -89,6 +89,16 @@ def _check_readable(path: Path) -> int:
     if size == 0:
         raise CleanError("empty file (0 bytes): nothing to clean; check that it copied completely")
     return size
+
+
+def content_format(path: Path) -> str | None:
+    """Name of the cleaner that knows this file's content (a Red Star trailer set aside)."""
+    path = Path(path)
+    end = path.stat().st_size - redstar.find(path).trailer_size
+    with path.open("rb") as f:
+        head = f.read(min(SNIFF_BYTES, end))
+    cleaner = registry.choose(path, head)
+    return cleaner.name if cleaner is not None else None
 
 
 def _choose(path: Path) -> Cleaner:

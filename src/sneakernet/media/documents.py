@@ -22,19 +22,29 @@ def normalise_text(data: bytes) -> bytes:
     return codecs.BOM_UTF8 + text.replace("\n", "\r\n").encode("utf-8")
 
 
-BOOK_SUFFIXES = {".pdf", ".epub", ".txt"}
+BOOK_SUFFIXES = {".pdf", ".epub", ".txt"}  # what a folder given to `prepare` offers
 
 
 def prepare_book(src: Path, dst: Path) -> None:
-    """A cleaned copy of a PDF, EPUB or TXT book at `dst` (a temporary name).
+    """A cleaned copy of a PDF, EPUB or plain-text book at `dst` (a temporary name).
+
+    The one book policy: `prepare --profile ebook` and `make` both come here,
+    and what a book is is decided by content (`library.probe.book_format`).
 
     The format cleaners remove metadata, old PDF revisions and Red Star
     marks; plain text is then re-encoded as UTF-8 with BOM and CRLF.
     """
     from sneakernet.clean import CleanError, CleanOptions, clean_file
+    from sneakernet.library.probe import book_format
 
-    if src.suffix.lower() not in BOOK_SUFFIXES:
-        raise ItemFailed(f"{src.name}: not a book (the ebook profile takes PDF, EPUB and TXT)")
+    try:
+        kind = book_format(src)
+    except FileNotFoundError:
+        raise ItemFailed(f"{src.name}: no such file") from None
+    if kind is None:
+        raise ItemFailed(
+            f"{src.name}: not a book (the ebook profile takes PDF, EPUB and plain text)"
+        )
     cleaned = dst.with_name(dst.name + ".cleaned")
     try:
         clean_file(src, cleaned, CleanOptions())
@@ -42,8 +52,10 @@ def prepare_book(src: Path, dst: Path) -> None:
         raise ItemFailed(f"{src.name}: {exc}") from None
     except FileNotFoundError:
         raise ItemFailed(f"{src.name}: no such file") from None
-    if src.suffix.lower() == ".txt":
-        dst.write_bytes(normalise_text(cleaned.read_bytes()))
-        cleaned.unlink()
-    else:
-        os.replace(cleaned, dst)
+    try:
+        if kind == "text":
+            dst.write_bytes(normalise_text(cleaned.read_bytes()))
+        else:
+            os.replace(cleaned, dst)
+    finally:
+        cleaned.unlink(missing_ok=True)
