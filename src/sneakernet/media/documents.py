@@ -9,7 +9,6 @@ UTF-8 BOM and Windows line ends read correctly everywhere.
 from __future__ import annotations
 
 import codecs
-import os
 from pathlib import Path
 
 from sneakernet.errors import ItemFailed
@@ -29,13 +28,12 @@ def prepare_book(src: Path, dst: Path) -> None:
     """A cleaned copy of a PDF, EPUB or plain-text book at `dst` (a temporary name).
 
     The one book policy: `prepare --profile ebook` and `make` both come here,
-    and what a book is is decided by content (`library.probe.book_format`).
+    and what a book is is decided by content (`clean.book_format`).
 
     The format cleaners remove metadata, old PDF revisions and Red Star
     marks; plain text is then re-encoded as UTF-8 with BOM and CRLF.
     """
-    from sneakernet.clean import CleanError, CleanOptions, clean_file
-    from sneakernet.library.probe import book_format
+    from sneakernet.clean import CleanError, CleanOptions, book_format, clean_file
 
     try:
         kind = book_format(src)
@@ -45,17 +43,11 @@ def prepare_book(src: Path, dst: Path) -> None:
         raise ItemFailed(
             f"{src.name}: not a book (the ebook profile takes PDF, EPUB and plain text)"
         )
-    cleaned = dst.with_name(dst.name + ".cleaned")
     try:
-        clean_file(src, cleaned, CleanOptions())
+        clean_file(src, dst, CleanOptions())
     except CleanError as exc:
         raise ItemFailed(f"{src.name}: {exc}") from None
     except FileNotFoundError:
         raise ItemFailed(f"{src.name}: no such file") from None
-    try:
-        if kind == "text":
-            dst.write_bytes(normalise_text(cleaned.read_bytes()))
-        else:
-            os.replace(cleaned, dst)
-    finally:
-        cleaned.unlink(missing_ok=True)
+    if kind == "text":  # `dst` is the caller's temporary name: rewriting it is safe
+        dst.write_bytes(normalise_text(dst.read_bytes()))

@@ -124,7 +124,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
         with store.workspace(key) as work:
             tmp = work / f"output{cache.PART_MARK}{os.getpid()}{suffix}"
             transcode.produce(info, job.profile, plan, job.options, tmp, work, report)
-            _clean_output(tmp, work, job.src.name)
+            _clean_output(tmp, job.src.name)
             health.check(tmp, info.duration, job.src.name)
             if soft:
                 srt = work / f"subtitle{cache.PART_MARK}{os.getpid()}.srt"
@@ -142,7 +142,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     report(1.0)
 
 
-def _clean_output(path: Path, work: Path, label: str) -> None:
+def _clean_output(path: Path, label: str) -> None:
     """The format's cleaner over our own output, as over any file.
 
     ffmpeg is told to write nothing identifying; the cleaner also drops what
@@ -151,12 +151,10 @@ def _clean_output(path: Path, work: Path, label: str) -> None:
     """
     from sneakernet.clean import CleanError, clean_file
 
-    cleaned = work / f"cleaned{cache.PART_MARK}{os.getpid()}{path.suffix}"
     try:
-        clean_file(path, cleaned)
+        clean_file(path, path)  # in place, through the shared atomic writer
     except CleanError as exc:
         raise ItemFailed(f"{label}: the output could not be cleaned ({exc})") from None
-    os.replace(cleaned, path)
 
 
 def _prepare_book(job: Job, result: ItemResult) -> None:
