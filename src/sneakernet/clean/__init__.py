@@ -8,6 +8,7 @@
 from sneakernet.clean.api import (
     CleanReport,
     UnknownFormat,
+    book_format,
     clean_file,
     content_format,
     inspect_file,
@@ -20,6 +21,7 @@ __all__ = [
     "CleanReport",
     "Finding",
     "UnknownFormat",
+    "book_format",
     "clean_file",
     "content_format",
     "inspect_file",

@@ -2,8 +2,8 @@
 
 Video and audio are recognised by PyAV opening the streams, encyclopedias by
 their magic bytes, and books (PDF, EPUB, plain text) by the cleaner that
-recognises their content (`book_format`, the one book classifier, which
-`prepare --profile ebook` uses too). The extension is never trusted: a film
+recognises their content (`clean.book_format`, the one book classifier,
+which `prepare --profile ebook` uses too). The extension is never trusted: a film
 renamed `.txt` is still a film.
 """
 
@@ -31,21 +31,6 @@ def content_hash(path: Path) -> str:
     """BLAKE3 of the content: the item's identity wherever the file moves."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, blake3.blake3).hexdigest()
-
-
-BOOK_FORMATS = ("pdf", "epub", "text")
-
-
-def book_format(path: Path) -> str | None:
-    """'pdf', 'epub' or 'text' when the content is a book a reader opens, else None.
-
-    Decided by content alone: the cleaner that recognises the file (plain
-    text, not subtitles, HTML or XML) says what it is, whatever its name.
-    """
-    from sneakernet.clean import content_format
-
-    kind = content_format(Path(path))
-    return kind if kind in BOOK_FORMATS else None
 
 
 def _probe_av(path: Path) -> Probe | None:
@@ -80,4 +65,6 @@ def probe(path: Path) -> Probe:
     media = _probe_av(path)
     if media is not None:
         return media
+    from sneakernet.clean import book_format
+
     return Probe("book") if book_format(path) else Probe("other")
