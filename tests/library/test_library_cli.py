@@ -74,7 +74,7 @@ def test_add_probes_kinds_by_content_and_groups_folders(project, originals):
         "book.pdf": "book",
         "novel.epub": "book",
         "wiki.zim": "encyclopedia",
-        "notes.txt": "other",
+        "notes.txt": "book",  # plain text is a book, as for `prepare --profile ebook`
     }
     # The folder is a series in natural order; debris is not added.
     series = sorted((it["position"], name) for name, it in items.items() if it["group"])

@@ -1,4 +1,4 @@
-"""Checks shared by folder and filesystem audits: debris names, file content, deny-list."""
+"""Checks shared by folder and filesystem audits: file content, deny-list (debris: policy)."""
 
 from __future__ import annotations
 
@@ -11,23 +11,6 @@ from pathlib import Path
 from sneakernet.clean import CleanError, UnknownFormat, inspect_file
 from sneakernet.errors import UserError
 
-# Names operating systems leave behind; each tells what kind of computer
-# (and sometimes which user) handled the card.
-DEBRIS_NAMES = {
-    ".ds_store": "macOS folder settings",
-    "thumbs.db": "Windows thumbnail cache (pictures of files, even deleted ones)",
-    "ehthumbs.db": "Windows Media Center thumbnail cache",
-    "desktop.ini": "Windows folder settings",
-    "system volume information": "Windows restore and indexing data",
-    ".trashes": "macOS trash (deleted files)",
-    ".trash-1000": "Linux trash (deleted files)",
-    ".spotlight-v100": "macOS search index (file names and content)",
-    ".fseventsd": "macOS file-system change log",
-    ".temporaryitems": "macOS temporary files",
-    "$recycle.bin": "Windows recycle bin (deleted files)",
-    "recycler": "Windows recycle bin (deleted files)",
-    ".metadata_never_index": "macOS indexing marker",
-}
 SCAN_CHUNK = 4 * 1024 * 1024
 
 
@@ -42,16 +25,6 @@ class AuditFinding:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def debris_reason(name: str) -> str | None:
-    """Why a file or folder name is OS debris, or None."""
-    lower = name.lower()
-    if lower in DEBRIS_NAMES:
-        return DEBRIS_NAMES[lower]
-    if name.startswith("._"):
-        return "macOS resource fork (names the Mac that wrote it)"
-    return None
 
 
 def read_deny_list(path: Path) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sneakernet.audit.common import AuditFinding, debris_reason, file_findings, words_in_name
+from sneakernet.audit.common import AuditFinding, file_findings, words_in_name
+from sneakernet.policy import debris_reason
 
 
 def audit_folder(root: Path, words: list[str]) -> list[AuditFinding]:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from sneakernet.audit.common import (
     AuditFinding,
-    debris_reason,
     file_findings,
     words_in_bytes,
     words_in_name,
 )
 from sneakernet.fat import FatVolume, open_volume
+from sneakernet.policy import debris_reason
 
 # OEM names that say nothing beyond "a FAT volume" (Windows 95 and later).
 NEUTRAL_OEM = {"MSWIN4.1", "MSDOS5.0"}

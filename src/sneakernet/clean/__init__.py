@@ -5,7 +5,14 @@
 `CleanReport`. Both choose the format's cleaner by content.
 """
 
-from sneakernet.clean.api import CleanReport, UnknownFormat, clean_file, inspect_file
+from sneakernet.clean.api import (
+    CleanReport,
+    UnknownFormat,
+    book_format,
+    clean_file,
+    content_format,
+    inspect_file,
+)
 from sneakernet.clean.base import CleanError, CleanOptions, Finding
 
 __all__ = [
@@ -14,6 +21,8 @@ __all__ = [
     "CleanReport",
     "Finding",
     "UnknownFormat",
+    "book_format",
     "clean_file",
+    "content_format",
     "inspect_file",
 ]

@@ -9,14 +9,14 @@ only when complete. The source file is only ever read.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from sneakernet.clean import redstar, registry
-from sneakernet.clean.base import Cleaner, CleanError, CleanOptions, Finding
+from sneakernet.clean.base import SNIFF_BYTES, Cleaner, CleanError, CleanOptions, Finding
+from sneakernet.policy import atomic_path
 
 COPY_CHUNK = 8 * 1024 * 1024
 
@@ -90,6 +90,30 @@ def _check_readable(path: Path) -> int:
     return size
 
 
+def content_format(path: Path) -> str | None:
+    """Name of the cleaner that knows this file's content (a Red Star trailer set aside)."""
+    path = Path(path)
+    end = path.stat().st_size - redstar.find(path).trailer_size
+    with path.open("rb") as f:
+        head = f.read(min(SNIFF_BYTES, end))
+    cleaner = registry.choose(path, head)
+    return cleaner.name if cleaner is not None else None
+
+
+BOOK_FORMATS = ("pdf", "epub", "text")
+
+
+def book_format(path: Path) -> str | None:
+    """'pdf', 'epub' or 'text' when the content is a book a reader opens, else None.
+
+    The one book classifier (`add` and `prepare --profile ebook`): by content
+    alone, so plain text is a book whatever its name, and subtitles, HTML
+    or XML are not.
+    """
+    kind = content_format(path)
+    return kind if kind in BOOK_FORMATS else None
+
+
 def _choose(path: Path) -> Cleaner:
     cleaner = registry.choose(path)
     if cleaner is None:
@@ -145,10 +169,6 @@ def inspect_file(path: Path) -> list[Finding]:
     return findings
 
 
-def _partial_name(dst: Path) -> Path:
-    return dst.with_name(f".{dst.name}.partial")
-
-
 def clean_file(
     src: Path,
     dst: Path,
@@ -166,30 +186,24 @@ def clean_file(
     options = options or CleanOptions()
     size = _check_readable(src)
     marks = redstar.find(src)
-    partial = _partial_name(dst)
-    try:
-        # Working copies sit beside the destination: same disk, sized for it.
-        with tempfile.TemporaryDirectory(prefix=".sneakernet-", dir=dst.parent) as tmp:
-            work = _without_marks(src, marks, Path(tmp))
-            work_size = size - marks.trailer_size
-            cleaner = registry.choose(work)
-            if cleaner is None:
-                if not allow_unknown:
-                    _choose(work)  # raises UnknownFormat with the operator's message
-                _copy(work, partial, work_size)
-                report = CleanReport(src, dst, "unknown")
-            else:
-                findings, trailing = _clean_known(
-                    cleaner, work, work_size, partial, options, Path(tmp)
-                )
-                report = CleanReport(src, dst, cleaner.name, findings, [], trailing)
-            report.redstar_marks = [m.machine_id for m in marks.all]
-            _check_unmarked(partial)
-            _sync(partial)
-            os.replace(partial, dst)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    # Working copies sit beside the destination: same disk, sized for it.
+    with (
+        atomic_path(dst) as partial,
+        tempfile.TemporaryDirectory(prefix=".sneakernet-", dir=dst.parent) as tmp,
+    ):
+        work = _without_marks(src, marks, Path(tmp))
+        work_size = size - marks.trailer_size
+        cleaner = registry.choose(work)
+        if cleaner is None:
+            if not allow_unknown:
+                _choose(work)  # raises UnknownFormat with the operator's message
+            _copy(work, partial, work_size)
+            report = CleanReport(src, dst, "unknown")
+        else:
+            findings, trailing = _clean_known(cleaner, work, work_size, partial, options, Path(tmp))
+            report = CleanReport(src, dst, cleaner.name, findings, [], trailing)
+        report.redstar_marks = [m.machine_id for m in marks.all]
+        _check_unmarked(partial)
     return report
 
 
@@ -225,8 +239,3 @@ def _verify(cleaner: Cleaner, path: Path, options: CleanOptions) -> None:
 def _check_unmarked(path: Path) -> None:
     if redstar.find(path).count:
         raise CleanError("the cleaned copy still carries a Red Star mark; the file was not written")
-
-
-def _sync(path: Path) -> None:
-    with path.open("rb+") as f:
-        os.fsync(f.fileno())

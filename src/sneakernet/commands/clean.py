@@ -45,7 +45,7 @@ class Outcome:
 
 def _jobs(sources: list[Path], outdir: Path | None, outcome: Outcome) -> list[Job]:
     """(source, destination) for every file; folders keep their relative paths."""
-    from sneakernet.audit.common import debris_reason
+    from sneakernet.policy import debris_reason
 
     jobs: list[Job] = []
     out_resolved = outdir.resolve() if outdir else None

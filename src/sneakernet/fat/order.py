@@ -6,23 +6,10 @@ list of paths that come first, in the listed order.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sneakernet.errors import UserError
-
-_DIGITS = re.compile(r"([0-9]+)")
-
-
-def natural_key(name: str) -> tuple:
-    """Sort key: runs of digits compare as numbers, text ignoring case; ties by exact name."""
-    parts = _DIGITS.split(name)
-    key = tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts))
-    return (key, name.casefold(), name)
-
-
-def natural_sorted(names):
-    return sorted(names, key=natural_key)
+from sneakernet.policy import natural_key
 
 
 def read_order_file(path: Path) -> list[str]:

@@ -16,28 +16,7 @@ from sneakernet.fat.dirent import fold, name_problem, utf16_units
 from sneakernet.fat.layout import MAX_FILE_SIZE
 from sneakernet.fat.order import OrderRanks
 from sneakernet.fat.tree import Node
-
-# OS debris: folders and files operating systems leave behind (compared ignoring case).
-DEBRIS_NAMES = frozenset(
-    n.casefold()
-    for n in (
-        ".DS_Store",
-        "Thumbs.db",
-        "ehthumbs.db",
-        "desktop.ini",
-        "System Volume Information",
-        ".Trashes",
-        ".Spotlight-V100",
-        "$RECYCLE.BIN",
-        ".fseventsd",
-        ".TemporaryItems",
-        ".DocumentRevisions-V100",
-    )
-)
-
-
-def is_debris(name: str) -> bool:
-    return name.startswith("._") or name.casefold() in DEBRIS_NAMES
+from sneakernet.policy import is_debris
 
 
 @dataclass

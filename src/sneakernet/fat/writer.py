@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +28,7 @@ from sneakernet.fat.layout import (
     place,
 )
 from sneakernet.fat.tree import Node
+from sneakernet.policy import atomic_path
 
 # The moment every timestamp on a card shows unless the operator picks one.
 DEFAULT_TIMESTAMP = datetime(2000, 1, 1, 0, 0, 0)
@@ -310,7 +310,7 @@ def write_extents(plan: ImagePlan, out_fd: int, progress: ProgressCallback | Non
 def write_image(
     plan: ImagePlan, out: Path, progress: ProgressCallback | None = None, sync: bool = True
 ) -> None:
-    """Write the card image to `out` atomically: a temporary name, fsync, then rename.
+    """Write the card image to `out` atomically (`policy.atomic_path`).
 
     `sync=False` skips the fsyncs, for throw-away images (tests).
     """
@@ -321,32 +321,16 @@ def write_image(
     if not directory.is_dir():
         raise UserError(f"folder {str(directory)!r} does not exist; create it first")
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=directory)
-    except OSError as exc:
-        raise UserError(f"cannot write into {str(directory)!r}: {exc.strerror}") from None
-    try:
-        os.ftruncate(fd, plan.geometry.image_size)
-        write_extents(plan, fd, progress)
-        if sync:
-            os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, out)
-        temp_name = None
-        if sync:
-            dir_fd = os.open(directory, os.O_RDONLY)
+        with atomic_path(out, sync=sync) as tmp:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                os.fsync(dir_fd)
+                os.fchmod(fd, 0o644)
+                os.ftruncate(fd, plan.geometry.image_size)
+                write_extents(plan, fd, progress)
             finally:
-                os.close(dir_fd)
+                os.close(fd)
     except OSError as exc:
         raise UserError(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if temp_name is not None:
-            os.unlink(temp_name)
 
 
 def build_image(root: Node, options: ImageOptions, out: Path, progress=None) -> ImagePlan:

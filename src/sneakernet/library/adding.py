@@ -10,35 +10,17 @@ when both copies still exist.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet.errors import UserError
 from sneakernet.library.catalog import Catalog, Item
 from sneakernet.library.probe import content_hash, probe
-
-# Files operating systems leave behind; never part of a library.
-OS_DEBRIS = {
-    "thumbs.db",
-    "desktop.ini",
-    "ehthumbs.db",
-    "system volume information",
-    "$recycle.bin",
-}
-
-
-def natural_key(text: str) -> tuple:
-    """Sort key that orders embedded numbers by value: ep2 < ep10."""
-    return tuple(
-        (0, int(part), part) if part.isdigit() else (1, 0, part.casefold())
-        for part in re.split(r"(\d+)", text)
-        if part
-    )
+from sneakernet.policy import is_debris, natural_key
 
 
 def _is_debris(name: str) -> bool:
-    return name.startswith(".") or name.casefold() in OS_DEBRIS
+    return name.startswith(".") or is_debris(name)
 
 
 def folder_files(folder: Path) -> list[Path]:

@@ -1,7 +1,9 @@
 """What an original is: its kind (by content, not by name), duration and hash.
 
-Video and audio are recognised by PyAV opening the streams; books and
-encyclopedias by their magic bytes. The extension is never trusted: a film
+Video and audio are recognised by PyAV opening the streams, encyclopedias by
+their magic bytes, and books (PDF, EPUB, plain text) by the cleaner that
+recognises their content (`clean.book_format`, the one book classifier,
+which `prepare --profile ebook` uses too). The extension is never trusted: a film
 renamed `.txt` is still a film.
 """
 
@@ -17,7 +19,6 @@ import blake3
 # Demuxers that present a still picture, or text art, as a video stream.
 _NOT_MEDIA_FORMATS = {"image2", "gif", "webp", "ico", "apng", "bin", "tty", "xbin", "idf", "adf"}
 _ZIM_MAGIC = (72173914).to_bytes(4, "little")  # 0x044D495A
-_EPUB_MIMETYPE = b"mimetypeapplication/epub+zip"
 
 
 @dataclass
@@ -30,16 +31,6 @@ def content_hash(path: Path) -> str:
     """BLAKE3 of the content: the item's identity wherever the file moves."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, blake3.blake3).hexdigest()
-
-
-def _kind_from_magic(head: bytes) -> str | None:
-    if head.startswith(b"%PDF-"):
-        return "book"
-    if head.startswith(b"PK\x03\x04") and head[30:58] == _EPUB_MIMETYPE:
-        return "book"
-    if head.startswith(_ZIM_MAGIC):
-        return "encyclopedia"
-    return None
 
 
 def _probe_av(path: Path) -> Probe | None:
@@ -69,7 +60,11 @@ def _probe_av(path: Path) -> Probe | None:
 def probe(path: Path) -> Probe:
     with open(path, "rb") as f:
         head = f.read(64)
-    kind = _kind_from_magic(head)
-    if kind:
-        return Probe(kind)
-    return _probe_av(path) or Probe("other")
+    if head.startswith(_ZIM_MAGIC):
+        return Probe("encyclopedia")
+    media = _probe_av(path)
+    if media is not None:
+        return media
+    from sneakernet.clean import book_format
+
+    return Probe("book") if book_format(path) else Probe("other")

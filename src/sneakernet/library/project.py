@@ -7,12 +7,12 @@ folder holds `sneakernet.toml`, unless `--project DIR` names one. Nothing in
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet.errors import UserError
+from sneakernet.policy import atomic_write
 from sneakernet.sizes import parse_size
 
 CONFIG_NAME = "sneakernet.toml"
@@ -93,9 +93,7 @@ def init_project(directory: Path) -> tuple[Project, bool]:
     config_path = directory / CONFIG_NAME
     created = not config_path.exists()
     if created:
-        tmp = config_path.with_name(CONFIG_NAME + ".tmp")
-        tmp.write_text(DEFAULT_CONFIG, encoding="utf-8")
-        os.replace(tmp, config_path)
+        atomic_write(config_path, DEFAULT_CONFIG)
     project = Project(directory, load_config(config_path))
     project.cache_dir.mkdir(parents=True, exist_ok=True)
     project.open_catalog().close()

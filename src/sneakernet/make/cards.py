@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet import fat
 from sneakernet.errors import UserError
 from sneakernet.plan.planner import CardPlan, Plan
+from sneakernet.policy import atomic_write
 
 MANIFEST_FORMAT = "sneakernet-card-manifest"
 
@@ -61,9 +61,7 @@ def card_tree(card: CardPlan, sources: dict[int, Path]) -> fat.Node:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 def _reusable(manifest: Path, image: Path, key: str, size: int) -> dict | None:

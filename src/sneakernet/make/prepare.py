@@ -14,6 +14,7 @@ from sneakernet.clean import CleanError, CleanOptions, clean_file
 from sneakernet.errors import ItemFailed
 from sneakernet.library.catalog import Item
 from sneakernet.make.job import Prepared
+from sneakernet.policy import atomic_path
 
 
 def cached_name(item: Item) -> str:
@@ -22,7 +23,7 @@ def cached_name(item: Item) -> str:
 
 
 def prepare_item(item: Item, cache_dir: Path, profile: str = "notel") -> Prepared:
-    """Video for the device profile, audio for `music`, everything else cleaned."""
+    """Video for the device profile, audio for `music`, books as for `ebook`, the rest cleaned."""
     src = Path(item.path)
     if not src.is_file():
         raise ItemFailed("original missing (moved or deleted)")
@@ -31,11 +32,23 @@ def prepare_item(item: Item, cache_dir: Path, profile: str = "notel") -> Prepare
     if item.kind in ("video", "audio"):
         return _converted(item, src, cache_dir, profile if item.kind == "video" else "music")
     dst = cache_dir / cached_name(item)
+    if item.kind == "book":
+        return _book(src, dst)
     if not dst.is_file():
         try:
             clean_file(src, dst, CleanOptions())
         except CleanError as exc:
             raise ItemFailed(f"cannot clean it: {exc}") from None
+    return Prepared(dst, dst.stat().st_size)
+
+
+def _book(src: Path, dst: Path) -> Prepared:
+    """The one book policy, the same as `prepare --profile ebook` (plain text as UTF-8 + BOM)."""
+    from sneakernet.media import documents
+
+    if not dst.is_file():
+        with atomic_path(dst) as tmp:
+            documents.prepare_book(src, tmp)
     return Prepared(dst, dst.stat().st_size)
 
 

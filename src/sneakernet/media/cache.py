@@ -24,8 +24,7 @@ from typing import Any
 import blake3
 
 import sneakernet
-
-PART_MARK = ".part-"  # in every name still being written
+from sneakernet.policy import PART_MARK, atomic_path
 
 
 def default_cache_dir() -> Path:
@@ -129,10 +128,8 @@ def place(src: Path, dst: Path) -> None:
     """
     if dst.exists() and os.path.samefile(src, dst):
         return  # already there (renaming a link onto itself would do nothing)
-    tmp = dst.with_name(f".{dst.name}{PART_MARK}{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+    with atomic_path(dst) as tmp:
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)

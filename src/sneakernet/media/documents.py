@@ -9,7 +9,6 @@ UTF-8 BOM and Windows line ends read correctly everywhere.
 from __future__ import annotations
 
 import codecs
-import os
 from pathlib import Path
 
 from sneakernet.errors import ItemFailed
@@ -22,28 +21,33 @@ def normalise_text(data: bytes) -> bytes:
     return codecs.BOM_UTF8 + text.replace("\n", "\r\n").encode("utf-8")
 
 
-BOOK_SUFFIXES = {".pdf", ".epub", ".txt"}
+BOOK_SUFFIXES = {".pdf", ".epub", ".txt"}  # what a folder given to `prepare` offers
 
 
 def prepare_book(src: Path, dst: Path) -> None:
-    """A cleaned copy of a PDF, EPUB or TXT book at `dst` (a temporary name).
+    """A cleaned copy of a PDF, EPUB or plain-text book at `dst` (a temporary name).
+
+    The one book policy: `prepare --profile ebook` and `make` both come here,
+    and what a book is is decided by content (`clean.book_format`).
 
     The format cleaners remove metadata, old PDF revisions and Red Star
     marks; plain text is then re-encoded as UTF-8 with BOM and CRLF.
     """
-    from sneakernet.clean import CleanError, CleanOptions, clean_file
+    from sneakernet.clean import CleanError, CleanOptions, book_format, clean_file
 
-    if src.suffix.lower() not in BOOK_SUFFIXES:
-        raise ItemFailed(f"{src.name}: not a book (the ebook profile takes PDF, EPUB and TXT)")
-    cleaned = dst.with_name(dst.name + ".cleaned")
     try:
-        clean_file(src, cleaned, CleanOptions())
+        kind = book_format(src)
+    except FileNotFoundError:
+        raise ItemFailed(f"{src.name}: no such file") from None
+    if kind is None:
+        raise ItemFailed(
+            f"{src.name}: not a book (the ebook profile takes PDF, EPUB and plain text)"
+        )
+    try:
+        clean_file(src, dst, CleanOptions())
     except CleanError as exc:
         raise ItemFailed(f"{src.name}: {exc}") from None
     except FileNotFoundError:
         raise ItemFailed(f"{src.name}: no such file") from None
-    if src.suffix.lower() == ".txt":
-        dst.write_bytes(normalise_text(cleaned.read_bytes()))
-        cleaned.unlink()
-    else:
-        os.replace(cleaned, dst)
+    if kind == "text":  # `dst` is the caller's temporary name: rewriting it is safe
+        dst.write_bytes(normalise_text(dst.read_bytes()))

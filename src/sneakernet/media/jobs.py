@@ -24,6 +24,7 @@ from sneakernet.media import cache, documents, ffmpeg, health, subtitles, transc
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import Profile
 from sneakernet.media.transcode import PrepareOptions
+from sneakernet.policy import atomic_path
 
 # Progress events sent from workers: (item number, fraction done).
 ProgressSink = Callable[[int, float], None]
@@ -123,7 +124,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
         with store.workspace(key) as work:
             tmp = work / f"output{cache.PART_MARK}{os.getpid()}{suffix}"
             transcode.produce(info, job.profile, plan, job.options, tmp, work, report)
-            _clean_output(tmp, work, job.src.name)
+            _clean_output(tmp, job.src.name)
             health.check(tmp, info.duration, job.src.name)
             if soft:
                 srt = work / f"subtitle{cache.PART_MARK}{os.getpid()}.srt"
@@ -141,7 +142,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     report(1.0)
 
 
-def _clean_output(path: Path, work: Path, label: str) -> None:
+def _clean_output(path: Path, label: str) -> None:
     """The format's cleaner over our own output, as over any file.
 
     ffmpeg is told to write nothing identifying; the cleaner also drops what
@@ -150,22 +151,16 @@ def _clean_output(path: Path, work: Path, label: str) -> None:
     """
     from sneakernet.clean import CleanError, clean_file
 
-    cleaned = work / f"cleaned{cache.PART_MARK}{os.getpid()}{path.suffix}"
     try:
-        clean_file(path, cleaned)
+        clean_file(path, path)  # in place, through the shared atomic writer
     except CleanError as exc:
         raise ItemFailed(f"{label}: the output could not be cleaned ({exc})") from None
-    os.replace(cleaned, path)
 
 
 def _prepare_book(job: Job, result: ItemResult) -> None:
     """Books are cheap to clean: no cache, a temporary name, then a rename."""
-    tmp = job.dst.with_name(f".{job.dst.name}{cache.PART_MARK}{os.getpid()}")
-    try:
+    with atomic_path(job.dst) as tmp:
         documents.prepare_book(job.src, tmp)
-        os.replace(tmp, job.dst)
-    finally:
-        tmp.unlink(missing_ok=True)
     result.status = "done"
     result.output = str(job.dst)
     result.size = job.dst.stat().st_size

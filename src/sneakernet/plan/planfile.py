@@ -8,7 +8,6 @@ the same file.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sneakernet import ui
 from sneakernet.errors import UserError
 from sneakernet.plan.model import LeftOut, PlanFile
 from sneakernet.plan.planner import CardPlan, Plan
+from sneakernet.policy import atomic_write
 from sneakernet.sizes import human_size
 
 FORMAT = "sneakernet-plan"
@@ -88,9 +88,7 @@ def plan_from_dict(data: dict) -> Plan:
 def write_plan(plan: Plan, path: Path) -> None:
     """Write to a temporary name, then rename: never a half-written plan."""
     text = json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 def read_plan(path: Path) -> Plan:

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sneakernet.errors import UserError
-from sneakernet.library.adding import natural_key
 from sneakernet.library.catalog import Item
 from sneakernet.plan.capacity import CapacityModel, Measured, card_capacity
 from sneakernet.plan.exact import solve_exact
 from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy
 from sneakernet.plan.ledger import Ledger
 from sneakernet.plan.model import LeftOut, PlanFile, Problem, Quota, Unit, build_problem
+from sneakernet.policy import natural_key
 from sneakernet.sizes import human_size
 
 

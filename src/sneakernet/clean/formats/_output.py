@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from sneakernet import policy
 from sneakernet.clean.base import CleanError
 
 COPY_CHUNK = 8 * 1024 * 1024
 
 
-@contextmanager
-def atomic_output(dst: Path) -> Iterator[BinaryIO]:
-    """A file object for `dst`, written under a temporary name and renamed on success."""
-    dst = Path(dst)
-    tmp = dst.with_name(f".{dst.name}.partial-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as out:
-            yield out
-        os.replace(tmp, dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def atomic_output(dst: Path):
+    """The shared atomic writer without fsync: `clean_file` syncs the final copy once."""
+    return policy.atomic_output(dst, sync=False)
 
 
 def file_size(path: Path) -> int:
