@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import REPO, assert_user_error, require_tool, run_cli
 
 NEUTRAL_HEX = "31415926535897932384626433832795"
