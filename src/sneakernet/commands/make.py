@@ -73,6 +73,12 @@ def make(
             "reused" if built.reused else "built",
         )
     ui.console.print(table)
+    for outcome in result.cards:
+        if outcome.built.tools_changed:
+            ui.warn(
+                f"{outcome.built.image.name} rebuilt with {'; '.join(outcome.built.tools_changed)}"
+                ": its hashes differ from the last build's manifest"
+            )
     plan = result.plan
     ui.info(
         f"value {plan.value:.1f}, proven bound {plan.bound:.1f}, gap {plan.gap * 100:.3f}%; "

@@ -1,22 +1,25 @@
 """Building the planned cards: one image and one manifest per card.
 
 The manifest (card paths, sizes and SHA-256 of every file, the image's
-SHA-256) stays with the operator, never on the card. A card whose manifest
-says it was built from exactly this card plan is not built again, so an
-interrupted run resumes where it stopped and a repeated run does no work.
+SHA-256, and the versions of every tool that shaped those bytes) stays with
+the operator, never on the card. A card whose manifest says it was built
+from exactly this card plan by the same tool versions is not built again, so
+an interrupted run resumes where it stopped and a repeated run does no work.
+A card rebuilt by other versions says which changed: its hashes will differ.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet import fat
 from sneakernet.errors import UserError
 from sneakernet.plan.planner import CardPlan, Plan
 from sneakernet.policy import atomic_write
+from sneakernet.toolchain import differences, fingerprint, versions
 
 MANIFEST_FORMAT = "sneakernet-card-manifest"
 
@@ -31,6 +34,8 @@ class BuiltCard:
     used_bytes: int
     data_bytes: int
     reused: bool
+    # "ffmpeg X instead of Y" for each tool that differs from the card's last build
+    tools_changed: list[str] = field(default_factory=list)
 
     @property
     def fill(self) -> float:
@@ -43,9 +48,9 @@ def sha256_file(path: Path) -> str:
 
 
 def card_key(plan: Plan, card: CardPlan, sources: dict[int, Path]) -> str:
-    """What decides the image's bytes: geometry, paths, sizes and each source's content."""
+    """What decides the image's bytes: tools, geometry, paths, sizes, each source's content."""
     digest = hashlib.sha256()
-    digest.update(f"{plan.card_size}:{plan.cluster_size}\n".encode())
+    digest.update(f"{fingerprint()}:{plan.card_size}:{plan.cluster_size}\n".encode())
     for f in card.files:
         digest.update(f"{f.card_path}\0{f.size}\0{f.hash}\0{sources[f.item_id].name}\n".encode())
     return digest.hexdigest()
@@ -64,16 +69,28 @@ def _write_json(path: Path, data: dict) -> None:
     atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def _reusable(manifest: Path, image: Path, key: str, size: int) -> dict | None:
+def _read_manifest(manifest: Path) -> dict | None:
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("format") != MANIFEST_FORMAT or data.get("card_key") != key:
-        return None
-    if not image.is_file() or image.stat().st_size != size:
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
         return None
     return data
+
+
+def _reusable(data: dict | None, image: Path, key: str, size: int) -> bool:
+    if data is None or data.get("card_key") != key:
+        return False
+    return image.is_file() and image.stat().st_size == size
+
+
+def tools_changed(previous: dict | None) -> list[str]:
+    """What differs from the tools that built the card last time (nothing if unknown)."""
+    before = previous.get("toolchain") if previous else None
+    if not isinstance(before, dict):
+        return []
+    return differences({str(k): str(v) for k, v in before.items()}, versions())
 
 
 def build_card(
@@ -90,8 +107,8 @@ def build_card(
                 f"says {f.size}; plan again"
             )
     key = card_key(plan, card, sources)
-    done = _reusable(manifest, image, key, plan.card_size)
-    if done is not None:
+    done = _read_manifest(manifest)
+    if _reusable(done, image, key, plan.card_size):
         return BuiltCard(
             card.index, image, manifest, done["image_sha256"], len(card.files),
             done["used_bytes"], plan.data_bytes, True,
@@ -108,10 +125,11 @@ def build_card(
         manifest,
         {
             "format": MANIFEST_FORMAT,
-            "version": 1,
+            "version": 2,
             "card": card.index,
             "card_key": key,
             "card_size": plan.card_size,
+            "toolchain": versions(),
             "image": image.name,
             "image_sha256": image_sha,
             "used_bytes": built.usage.used_bytes,
@@ -129,5 +147,5 @@ def build_card(
     )
     return BuiltCard(
         card.index, image, manifest, image_sha, len(card.files),
-        built.usage.used_bytes, plan.data_bytes, False,
+        built.usage.used_bytes, plan.data_bytes, False, tools_changed(done),
     )  # fmt: skip

@@ -26,8 +26,8 @@ class Prepared:
 
 
 class Preparer(Protocol):
-    def __call__(self, item: Item, cache_dir: Path) -> Prepared:
-        """Convert and clean one item into the cache; raise ItemFailed with the reason."""
+    def __call__(self, item: Item, folder: Path) -> Prepared:
+        """Convert and clean one item into `folder`; raise ItemFailed with the reason."""
 
 
 Auditor = Callable[[Path], list[str]]  # image -> what an inspector would find
@@ -51,10 +51,12 @@ class MakeResult:
         return all(not c.findings for c in self.cards)
 
 
-def is_prepared(item: Item) -> bool:
-    return bool(
-        item.state == "prepared" and item.prepared_path and Path(item.prepared_path).is_file()
-    )
+def is_prepared(item: Item, folder: Path) -> bool:
+    """Prepared, and by the tool versions running now (their cache folder is `folder`)."""
+    if item.state != "prepared" or not item.prepared_path:
+        return False
+    path = Path(item.prepared_path)
+    return path.parent == folder and path.is_file()
 
 
 def run_make(
@@ -67,6 +69,10 @@ def run_make(
     on_event: Callable[[str], None] = lambda _msg: None,
 ) -> MakeResult:
     from sneakernet.errors import ItemFailed
+    from sneakernet.toolchain import prepared_folder
+
+    folder = prepared_folder(cache_dir)  # copies by other tool versions are made again
+    folder.mkdir(parents=True, exist_ok=True)
 
     prepared = 0
     failed: dict[int, str] = {}
@@ -75,17 +81,19 @@ def run_make(
         plan = make_plan(items, options)
         by_id = {it.id: it for it in items}
         planned = dict.fromkeys(f.item_id for card in plan.cards for f in card.files)
-        missing = [by_id[i] for i in planned if not is_prepared(by_id[i])]
+        missing = [by_id[i] for i in planned if not is_prepared(by_id[i], folder)]
         if not missing:
             break
         for item in missing:
             on_event(f"preparing {item.id}: {Path(item.path).name}")
             try:
-                result = prepare(item, cache_dir)
+                result = prepare(item, folder)
             except ItemFailed as exc:
                 catalog.set_failed(item.id, str(exc))
                 failed[item.id] = str(exc)
                 continue
+            if result.path.parent != folder:
+                raise ValueError(f"preparer wrote {result.path}, outside {folder}")
             catalog.set_prepared(item.id, str(result.path), result.size)
             prepared += 1
     out_dir.mkdir(parents=True, exist_ok=True)
