@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from sneakernet import ui
@@ -69,7 +70,12 @@ def init(directory: Path) -> None:
 
 
 def add(
-    paths: list[Path], priority: int, tag: list[str], group: str | None, project_dir: Path | None
+    paths: list[Path],
+    priority: int,
+    tag: list[str],
+    group: str | None,
+    series: bool | None,
+    project_dir: Path | None,
 ) -> None:
     """Record originals in the catalog (they stay where they are)."""
     from rich.progress import Progress
@@ -89,8 +95,10 @@ def add(
             priority=priority,
             tags=tuple(tag),
             group=group,
+            series=series,
             on_file=lambda _path: progress.advance(task),
             on_sidecar=lambda path: ui.info(f"{path.name}: subtitles kept with their video"),
+            on_decision=lambda decision, root: ui.info(decision.describe(root)),
         )
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -161,11 +169,15 @@ def set_(
     priority: int | None,
     tag: list[str],
     untag: list[str],
+    group: str | None,
+    ungroup: bool,
     project_dir: Path | None,
 ) -> None:
-    """Change priority or tags of items."""
-    if priority is None and not tag and not untag:
-        raise UserError("nothing to set: give --priority, --tag or --untag")
+    """Change priority, tags or series of items."""
+    if priority is None and not tag and not untag and group is None and not ungroup:
+        raise UserError("nothing to set: give --priority, --tag, --untag, --group or --ungroup")
+    if group is not None and ungroup:
+        raise UserError("give --group NAME or --ungroup, not both")
     from sneakernet.library.project import find_project
 
     project = find_project(project_dir)
@@ -176,6 +188,8 @@ def set_(
                 catalog.set_priority(it.id, priority)
             catalog.add_tags(it.id, tag)
             catalog.remove_tags(it.id, untag)
+        if group is not None or ungroup:
+            catalog.set_group([it.id for it in items], group)
     ui.info(f"updated {len(items)} item(s)")
 
 
@@ -198,11 +212,18 @@ COMMANDS = {
             type=Path,
             nargs="+",
             metavar="PATH",
-            help="Files, or folders (each folder is a series).",
+            help="Files, or folders (a folder's episodes become a series, other files items).",
         ),
         Arg("-p", "--priority", type=PRIORITY, default=5, help="1 (low) to 10."),
         TAG_ARG,
-        Arg("-g", "--group", metavar="NAME", help="Group (series) name."),
+        Arg("-g", "--group", metavar="NAME", help="Put every file given into this one series."),
+        Arg(
+            "--series",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Each folder is a series (--series) or holds separate items (--no-series), "
+            "instead of guessing from episode numbering in the names.",
+        ),
         PROJECT_ARG,
     ),
     "ls": Command(
@@ -223,6 +244,8 @@ COMMANDS = {
             metavar="TAG",
             help="Tag to remove (repeatable).",
         ),
+        Arg("-g", "--group", metavar="NAME", help="Make the items (a) series NAME, in name order."),
+        Arg("--ungroup", action="store_true", help="Make each item stand alone."),
         PROJECT_ARG,
     ),
 }

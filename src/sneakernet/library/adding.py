@@ -1,7 +1,9 @@
 """Adding originals to the catalog.
 
-A file becomes one item; a folder becomes a group (a series) whose members
-keep natural order (`ep2` before `ep10`), the order players will show them.
+A file becomes one item. In a folder, files that read as episodes become a
+group (a series) whose members keep natural order (`ep2` before `ep10`), the
+order players will show them; every other file is an item of its own
+(`grouping` decides, folder by folder).
 The content hash decides identity: a file seen before under another name is
 recognised as moved when the old path is gone, and reported as a duplicate
 when both copies still exist.
@@ -110,10 +112,18 @@ def add_paths(
     priority: int = 5,
     tags: tuple[str, ...] = (),
     group: str | None = None,
+    series: bool | None = None,
     on_file=None,
     on_sidecar=None,
+    on_decision=None,
 ) -> list[AddOutcome]:
-    """Add files and folders; each folder becomes a group named after it (or `group`)."""
+    """Add files and folders; a folder's episodes become a group (all of it: `group`).
+
+    `series` True/False overrides the guess for every folder; `on_decision`
+    gets each folder's `FolderDecision` and the added root, before any file is read.
+    """
+    from sneakernet.library.grouping import decide
+
     if not 1 <= priority <= 10:
         raise UserError(f"priority must be between 1 and 10, not {priority}")
     plan: list[tuple[Path, str | None]] = []
@@ -127,7 +137,15 @@ def add_paths(
                     on_sidecar(sidecar)
             if not files:
                 raise UserError(f"{path} holds no files to add")
-            plan.extend((f, group or path.resolve().name) for f in files)
+            if group is not None:
+                plan.extend((f, group) for f in files)
+                continue
+            root = path.resolve()
+            for decision in decide(root, [f.resolve() for f in files], series):
+                if on_decision:
+                    on_decision(decision, root)
+                plan.extend((f, decision.group) for f in decision.episodes)
+                plan.extend((f, None) for f in decision.separate)
         elif path.is_file():
             plan.append((path, group))
         else:

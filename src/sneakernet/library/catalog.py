@@ -116,8 +116,38 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
+def _drop_empty_groups(db: sqlite3.Connection) -> None:
+    db.execute(
+        "DELETE FROM groups WHERE id NOT IN (SELECT group_id FROM items WHERE group_id IS NOT NULL)"
+    )
+
+
+def _v3(db: sqlite3.Connection) -> None:
+    """Folders were series whatever they held; now only episodes are (`grouping`).
+
+    A group named after its members' folder was guessed from the folder: its
+    files that do not read as episodes become items of their own. A group the
+    user named (`add --group`) is kept as it is.
+    """
+    from sneakernet.library.grouping import decide
+
+    groups = db.execute("SELECT id, name FROM groups").fetchall()
+    for group_id, name in groups:
+        rows = db.execute("SELECT id, path FROM items WHERE group_id = ?", (group_id,)).fetchall()
+        paths = {Path(path): item_id for item_id, path in rows}
+        parents = {p.parent for p in paths}
+        if len(parents) != 1 or next(iter(parents)).name != name:
+            continue
+        (decision,) = decide(next(iter(parents)), list(paths))
+        for loose in decision.separate:
+            db.execute(
+                "UPDATE items SET group_id = NULL, position = NULL WHERE id = ?", (paths[loose],)
+            )
+    _drop_empty_groups(db)
+
+
 # MIGRATIONS[i] turns a catalog of version i into version i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -297,6 +327,28 @@ class Catalog:
             (prepared_path, prepared_size, item_id),
         )
 
+    def set_group(self, item_ids: list[int], name: str | None) -> None:
+        """Make the items series `name` (after its members, in natural order of names),
+        or, with None, items of their own. Groups left empty are removed."""
+        from sneakernet.policy import natural_key
+
+        items = sorted((self.get(i) for i in item_ids), key=lambda it: natural_key(it.name))
+        with self._transaction():
+            if name is None:
+                self.db.executemany(
+                    "UPDATE items SET group_id = NULL, position = NULL WHERE id = ?",
+                    [(it.id,) for it in items],
+                )
+            else:
+                group_id = self._group_id(name)
+                others = [it for it in self.items() if it.group == name and it.id not in item_ids]
+                start = max((it.position or 0 for it in others), default=0)
+                self.db.executemany(
+                    "UPDATE items SET group_id = ?, position = ? WHERE id = ?",
+                    [(group_id, start + n, it.id) for n, it in enumerate(items, 1)],
+                )
+            _drop_empty_groups(self.db)
+
     def set_failed(self, item_id: int, reason: str) -> None:
         self.db.execute(
             "UPDATE items SET state = 'failed', state_reason = ? WHERE id = ?", (reason, item_id)
@@ -307,10 +359,7 @@ class Catalog:
             count = 0
             for item_id in item_ids:
                 count += self.db.execute("DELETE FROM items WHERE id = ?", (item_id,)).rowcount
-            self.db.execute(
-                "DELETE FROM groups WHERE id NOT IN (SELECT group_id FROM items"
-                " WHERE group_id IS NOT NULL)"
-            )
+            _drop_empty_groups(self.db)
         return count
 
     def _group_id(self, name: str) -> int:
