@@ -9,7 +9,7 @@ from pathlib import Path
 from sneakernet import ui
 from sneakernet.cliparse import Arg, Command, flag, json_flag
 from sneakernet.errors import UserError
-from sneakernet.sizes import human_size, parse_size
+from sneakernet.sizes import human_size, parse_card_size, parse_size
 
 # Show a progress bar only when there is enough to write for it to matter.
 PROGRESS_THRESHOLD = 64 * 1024 * 1024
@@ -61,7 +61,7 @@ def build(
     )
     from sneakernet.fat.order import read_order_file
 
-    image_size = parse_size(size)
+    image_size = parse_card_size(size)
     cluster = parse_size(cluster_size) if cluster_size else None
     _check_output(src, out)
     options = ImageOptions(
@@ -213,7 +213,8 @@ COMMANDS = {
                 Arg(
                     "--size",
                     required=True,
-                    help="Card size: 512M, 16G, 16GB (decimal), 16GiB or bytes.",
+                    help="Card size: 16G/16GB is a card sold as 16 GB (96 %%, which every genuine one "
+                    "holds); 512M, 16GiB or bytes are exact.",
                 ),
                 Arg("--label", help="Volume label (up to 11 ASCII characters)."),
                 Arg(

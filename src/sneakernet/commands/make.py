@@ -16,14 +16,16 @@ from sneakernet.commands.plan import (
     PARTIAL_ARG,
     QUOTA_ARG,
     SIZE_ARG,
+    SIZE_OF_ARG,
     TIME_LIMIT_ARG,
     plan_options,
 )
-from sneakernet.sizes import human_size
+from sneakernet.sizes import describe_card_size, human_size, is_sold_size
 
 
 def make(
     size: str | None,
+    size_of: str | None,
     cards: int,
     copies: bool,
     out: Path | None,
@@ -43,8 +45,9 @@ def make(
 
     project = find_project(project_dir)
     options = plan_options(
-        project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit
-    )
+        project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit,
+        size_of,
+    )  # fmt: skip
     words = read_deny_list(deny_list) if deny_list else []
     out_dir = out if out is not None else project.root / "cards"
 
@@ -82,7 +85,8 @@ def make(
     plan = result.plan
     ui.info(
         f"value {plan.value:.1f}, proven bound {plan.bound:.1f}, gap {plan.gap * 100:.3f}%; "
-        f"{result.prepared} item(s) prepared now; card size {human_size(plan.card_size)}"
+        f"{result.prepared} item(s) prepared now; card size "
+        + (describe_card_size(size) if size and is_sold_size(size) else human_size(plan.card_size))
     )
     if not result.clean:
         for outcome in result.cards:
@@ -95,6 +99,7 @@ COMMANDS = {
     "make": Command(
         make,
         SIZE_ARG,
+        SIZE_OF_ARG,
         CARDS_ARG,
         COPIES_ARG,
         Arg(

@@ -7,14 +7,25 @@ from pathlib import Path
 from sneakernet import ui
 from sneakernet.cliparse import Arg, Command, flag, float_range, int_range, json_flag
 from sneakernet.commands.library import PROJECT_ARG
-from sneakernet.sizes import human_size, parse_size
+from sneakernet.errors import UserError
+from sneakernet.sizes import describe_card_size, human_size, is_sold_size, parse_card_size
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing is slow to import
 if TYPE_CHECKING:
     from sneakernet.library.project import Project
 
 # Options `plan` and `make` share.
-SIZE_ARG = Arg("-s", "--size", help="Card size, e.g. 16G, 256M.")
+SIZE_ARG = Arg(
+    "-s",
+    "--size",
+    help="Card size: 16G is a card sold as 16 GB (planned at 96 %%, so every genuine one "
+    "holds it); 256M, 16GiB or bytes are exact.",
+)
+SIZE_OF_ARG = Arg(
+    "--size-of",
+    metavar="DEVICE",
+    help="Plan for exactly the size of this drive (or image file); reads nothing from it.",
+)
 CARDS_ARG = Arg("-n", "--cards", type=int_range(1), default=1, metavar="N", help="Number of cards.")
 COPIES_ARG = flag("--copies", help="All cards the same (copies).")
 MUST_ARG = Arg(
@@ -40,6 +51,26 @@ TIME_LIMIT_ARG = Arg(
 )
 
 
+def resolve_card_size(size: str | None, size_of: str | None, default: int | None) -> int:
+    """Bytes of the card: --size (sold sizes at their safe capacity), --size-of, or default."""
+    if size is not None and size_of is not None:
+        raise UserError("give --size or --size-of, not both")
+    if size_of is not None:
+        from sneakernet.devices.blockio import device_size
+
+        try:
+            return device_size(size_of)
+        except OSError as exc:
+            raise UserError(
+                f"cannot read the size of {size_of}: {exc.strerror}; give a drive or an image file"
+            ) from None
+    if size is not None:
+        return parse_card_size(size)
+    if default is None:
+        raise UserError("give the card size with --size (e.g. 16G) or --size-of DEVICE")
+    return default
+
+
 def plan_options(
     project: Project,
     size: str | None,
@@ -50,6 +81,7 @@ def plan_options(
     quota: list[str],
     allow_partial_groups: bool,
     time_limit: float,
+    size_of: str | None = None,
 ):
     """PlanOptions from the command line and the project's settings."""
     # The solver stack loads only when a plan is made, keeping other commands quick.
@@ -57,7 +89,7 @@ def plan_options(
     from sneakernet.plan.planner import PlanOptions
 
     return PlanOptions(
-        size=parse_size(size) if size else project.config.card_size,
+        size=resolve_card_size(size, size_of, project.config.card_size),
         cards=cards,
         copies=copies,
         must=must,
@@ -71,6 +103,7 @@ def plan_options(
 
 def plan(
     size: str | None,
+    size_of: str | None,
     output: Path | None,
     cards: int,
     copies: bool,
@@ -91,12 +124,15 @@ def plan(
 
     project = find_project(project_dir)
     options = plan_options(
-        project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit
-    )
+        project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit,
+        size_of,
+    )  # fmt: skip
     options.gap, options.cluster_size = gap / 100, cluster_size
     with project.open_catalog() as catalog:
         items = catalog.items()
     result = make_plan(items, options)
+    if size is not None and is_sold_size(size) and not as_json:
+        ui.info(f"card size {describe_card_size(size)}")
     if output is not None:
         write_plan(result, output)
     if as_json:
@@ -121,6 +157,7 @@ COMMANDS = {
     "plan": Command(
         plan,
         SIZE_ARG,
+        SIZE_OF_ARG,
         Arg("-o", "--output", type=Path, metavar="FILE", help="Write the plan here."),
         CARDS_ARG,
         COPIES_ARG,

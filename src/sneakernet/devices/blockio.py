@@ -45,6 +45,18 @@ class OpenDevice:
             self.fd = -1
 
 
+def device_size(path: str) -> int:
+    """Bytes of a block device (what the drive reports) or of a regular file; reads nothing."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISBLK(st.st_mode):
+            return struct.unpack("Q", fcntl.ioctl(fd, BLKGETSIZE64, b"\0" * 8))[0]
+        return st.st_size
+    finally:
+        os.close(fd)
+
+
 def open_device(path: str, *, write: bool) -> OpenDevice:
     """Open for direct I/O with O_EXCL so that a mounted or busy device fails with EBUSY."""
     flags = (os.O_RDWR if write else os.O_RDONLY) | os.O_DIRECT | os.O_CLOEXEC | os.O_EXCL

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sneakernet.errors import UserError
 from sneakernet.policy import atomic_write
-from sneakernet.sizes import parse_size
+from sneakernet.sizes import parse_card_size, sold_capacity
 
 CONFIG_NAME = "sneakernet.toml"
 STATE_DIR = ".sneakernet"
@@ -26,8 +26,9 @@ DEFAULT_CONFIG = """\
 # Device profile that `prepare` converts media for.
 profile = "notel"
 
-# Card size used by `plan` and `make` when --size is not given
-# (16G = 16,000,000,000 bytes, as cards are sold).
+# Card size used by `plan` and `make` when --size is not given. "16G" is a
+# card sold as 16 GB, planned at 96 % of 16,000,000,000 bytes so the image
+# fits every genuine one; give bytes (e.g. 15931539456) to plan one exactly.
 card_size = "16G"
 
 [naming]
@@ -39,7 +40,7 @@ language = "ko"
 @dataclass
 class Config:
     profile: str = "notel"
-    card_size: int = 16 * 10**9
+    card_size: int = sold_capacity(16 * 10**9)
     language: str = "ko"
     raw: dict = field(default_factory=dict)
 
@@ -80,7 +81,7 @@ def load_config(path: Path) -> Config:
         raise UserError(f'{path}: naming.language must be "ko" or "en", not {language!r}')
     return Config(
         profile=str(data.get("profile", "notel")),
-        card_size=parse_size(str(data.get("card_size", "16G"))),
+        card_size=parse_card_size(str(data.get("card_size", "16G"))),
         language=language,
         raw=data,
     )
