@@ -118,10 +118,11 @@ def add(
 def ls(as_json: bool, project_dir: Path | None) -> None:
     """List the items: kind, duration, sizes, priority, tags, group, state."""
     from sneakernet.library.project import find_project
+    from sneakernet.make.estimates import with_estimates
 
     project = find_project(project_dir)
     with project.open_catalog() as catalog:
-        items = catalog.items()
+        items = with_estimates(catalog.items(), project.config.profile)
     if as_json:
         ui.print_json([item_json(it) for it in items])
         return

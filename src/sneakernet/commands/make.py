@@ -40,6 +40,7 @@ def make(
     """Prepare what the plan needs, plan, build one image per card, audit each."""
     from sneakernet.audit import audit, read_deny_list
     from sneakernet.library.project import find_project
+    from sneakernet.make.estimates import with_estimates
     from sneakernet.make.job import run_make
     from sneakernet.make.prepare import prepare_item
 
@@ -56,7 +57,10 @@ def make(
 
     with project.open_catalog() as catalog:
         prepare = functools.partial(prepare_item, profile=project.config.profile)
-        result = run_make(catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info)
+        estimate = functools.partial(with_estimates, device_profile=project.config.profile)
+        result = run_make(
+            catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate
+        )
     for left in result.plan.left_out:
         if left.item_id in result.failed:
             ui.warn(f"item {left.item_id} ({left.name}) left out: {result.failed[left.item_id]}")
@@ -88,6 +92,12 @@ def make(
         f"{result.prepared} item(s) prepared now; card size "
         + (describe_card_size(size) if size and is_sold_size(size) else human_size(plan.card_size))
     )
+    error = result.median_estimate_error()
+    if error is not None:
+        ui.info(
+            f"size estimates before converting: median error {error:.0%} "
+            f"over {len(result.estimates)} item(s)"
+        )
     if not result.clean:
         for outcome in result.cards:
             for finding in outcome.findings:

@@ -119,6 +119,7 @@ def plan(
 ) -> None:
     """Choose what goes on a card of a given size, exactly to the byte."""
     from sneakernet.library.project import find_project
+    from sneakernet.make.estimates import with_estimates
     from sneakernet.plan.planfile import plan_to_dict, show_plan, write_plan
     from sneakernet.plan.planner import make_plan
 
@@ -129,7 +130,7 @@ def plan(
     )  # fmt: skip
     options.gap, options.cluster_size = gap / 100, cluster_size
     with project.open_catalog() as catalog:
-        items = catalog.items()
+        items = with_estimates(catalog.items(), project.config.profile)
     result = make_plan(items, options)
     if size is not None and is_sold_size(size) and not as_json:
         ui.info(f"card size {describe_card_size(size)}")

@@ -36,6 +36,8 @@ class Item:
     state_reason: str | None = None
     prepared_size: int | None = None
     prepared_path: str | None = None
+    # What the profile is expected to make of it (set before planning, not stored).
+    estimated_size: int | None = None
 
     @property
     def name(self) -> str:
@@ -43,8 +45,11 @@ class Item:
 
     @property
     def card_size_estimate(self) -> int:
-        """Bytes the item will take as a file: prepared size when known, else the original's."""
-        return self.prepared_size if self.prepared_size is not None else self.size
+        """Bytes the item will take as a file: prepared size when known, else the estimate
+        from its profile, else the original's."""
+        if self.prepared_size is not None:
+            return self.prepared_size
+        return self.estimated_size if self.estimated_size is not None else self.size
 
     @property
     def size_is_estimate(self) -> bool:

@@ -45,6 +45,16 @@ class MakeResult:
     cards: list[CardOutcome]
     prepared: int
     failed: dict[int, str]
+    # item id -> (estimated bytes, real bytes) for each item prepared in this run
+    estimates: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def median_estimate_error(self) -> float | None:
+        """Median of |real - estimate| / real over the items prepared now."""
+        errors = sorted(abs(real - est) / real for est, real in self.estimates.values() if real)
+        if not errors:
+            return None
+        middle = len(errors) // 2
+        return errors[middle] if len(errors) % 2 else (errors[middle - 1] + errors[middle]) / 2
 
     @property
     def clean(self) -> bool:
@@ -67,7 +77,9 @@ def run_make(
     prepare: Preparer,
     audit: Auditor,
     on_event: Callable[[str], None] = lambda _msg: None,
+    estimate: Callable[[list[Item]], list[Item]] = lambda items: items,
 ) -> MakeResult:
+    """Plan (items not prepared yet at `estimate`'s sizes), prepare, plan again, build."""
     from sneakernet.errors import ItemFailed
     from sneakernet.toolchain import prepared_folder
 
@@ -76,8 +88,9 @@ def run_make(
 
     prepared = 0
     failed: dict[int, str] = {}
+    estimates: dict[int, tuple[int, int]] = {}
     while True:  # each round prepares or fails at least one item, so it ends
-        items = catalog.items()
+        items = estimate(catalog.items())
         plan = make_plan(items, options)
         by_id = {it.id: it for it in items}
         planned = dict.fromkeys(f.item_id for card in plan.cards for f in card.files)
@@ -96,6 +109,13 @@ def run_make(
                 raise ValueError(f"preparer wrote {result.path}, outside {folder}")
             catalog.set_prepared(item.id, str(result.path), result.size)
             prepared += 1
+            guess = item.card_size_estimate
+            estimates[item.id] = (guess, result.size)
+            if guess and result.size:
+                on_event(
+                    f"prepared {item.id}: {result.size:,} bytes, estimated {guess:,} "
+                    f"({(guess - result.size) / result.size:+.0%})"
+                )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_plan(plan, out_dir / "plan.json")
     sources = {it.id: Path(it.prepared_path) for it in catalog.items() if it.state == "prepared"}
@@ -106,4 +126,4 @@ def run_make(
         built = build_card(plan, card, sources, out_dir)
         on_event(f"auditing card {card.index}")
         cards.append(CardOutcome(built, audit(built.image)))
-    return MakeResult(plan, cards, prepared, failed)
+    return MakeResult(plan, cards, prepared, failed, estimates)

@@ -14,6 +14,7 @@ from pathlib import Path
 from sneakernet.clean import CleanError, CleanOptions, clean_file
 from sneakernet.errors import ItemFailed
 from sneakernet.library.catalog import Item
+from sneakernet.make.estimates import profile_for
 from sneakernet.make.job import Prepared
 from sneakernet.policy import atomic_path
 
@@ -36,7 +37,7 @@ def prepare_item(item: Item, folder: Path, profile: str = "notel") -> Prepared:
         raise ItemFailed("the original changed since it was added; `sneakernet add` it again")
     folder.mkdir(parents=True, exist_ok=True)
     if item.kind in ("video", "audio"):
-        kind_profile = profile if item.kind == "video" else "music"
+        kind_profile = profile_for(item.kind, profile)
         return _converted(item, src, folder, folder.parent / "media", kind_profile)
     dst = folder / cached_name(item)
     if item.kind == "book":

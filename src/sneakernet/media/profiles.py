@@ -34,6 +34,7 @@ class VideoSpec:
     crf: float | None = None  # quality-based rate control (x264)
     quality: int | None = None  # fixed quantiser scale (MPEG-4 Part 2)
     maxrate: str | None = None  # bitrate cap, e.g. "2000k"
+    typical_rate: str | None = None  # usual rate at this quality: size estimates (`estimate`)
     bufsize: str | None = None
     preset: str | None = None
     gop_seconds: float = 2.0
@@ -71,9 +72,12 @@ class Profile:
         return asdict(self)
 
     def cache_dict(self) -> dict[str, Any]:
+        """What decides the output's bytes (not descriptions or size estimates)."""
         data = self.to_dict()
         data.pop("source")
         data.pop("description")
+        if data.get("video"):
+            data["video"].pop("typical_rate", None)
         return data
 
 
