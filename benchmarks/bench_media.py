@@ -3,7 +3,8 @@
 - overhead of `sneakernet prepare` over running its ffmpeg command by hand;
 - quality (SSIM against the source) at equal output size, and encoding time,
   against `HandBrakeCLI -Z "Very Fast 480p30"`;
-- four files with the default --jobs: wall time against summed CPU time / cores.
+- four files with the default --jobs: wall time against summed CPU time / cores,
+  for `prepare` and for `make` (which prepares through the same pool).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from benchmarks.common import Result, drop_caches
 from sneakernet.media import ffmpeg as ff
 from sneakernet.media import health, jobs, transcode
+from sneakernet.media.estimate import estimate_card_size
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import load_profiles
 
@@ -220,7 +222,28 @@ def _four_files(workdir: Path, src: Path) -> list[Result]:
         _, _, usage = os.wait4(proc.pid, 0)
         cpu += usage.ru_utime + usage.ru_stime
     bare_wall = time.perf_counter() - start
+    # The main job on the same four files: `make` prepares through the same pool.
+    project = workdir / "four-project"
+    subprocess.run([sys.executable, "-m", "sneakernet", "init", str(project)], check=True,
+                   capture_output=True)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "sneakernet", "add", str(folder), "--no-series"],
+                   cwd=project, check=True, capture_output=True)  # fmt: skip
+    drop_caches()
+    made = _run([sys.executable, "-m", "sneakernet", "make", "--size", "256MB",
+                 "-C", str(project)])  # fmt: skip
+    notel = load_profiles().get("notel")
+    errors = sorted(
+        abs(estimate_card_size("video", p.stat().st_size, probe(p).duration, notel) - real) / real
+        for p in parts
+        for real in [(workdir / "four-out" / f"{p.stem}.mp4").stat().st_size]
+    )
     return [
+        Result(
+            "size estimate before converting: median |error|", errors[len(errors) // 2] * 100, "%"
+        ),  # fmt: skip
+        Result("make, 4 files, default --jobs: wall (s)", made.wall, "s"),
+        Result("make: wall / (CPU / cores)", made.wall / (made.cpu / cores), "x", 1.15, False),
+        Result("make wall / prepare wall (the bare pool)", made.wall / run.wall, "x"),
         Result(f"4 files, default --jobs ({n_jobs} at once): wall (s)", run.wall, "s"),
         Result("4 files: summed CPU / cores (s)", ideal, "s"),
         Result("4 files: wall / (CPU / cores)", run.wall / ideal, "x", 1.15, False),

@@ -120,3 +120,21 @@ def test_no_card_overflows_when_estimates_are_wrong_by_30_percent(tmp_path, fact
     for est, real in result.estimates.values():
         assert real in (int(est * f) for f in factors)
     catalog.close()
+
+
+def test_make_on_all_cores_builds_the_same_card_as_one_job(tmp_path):
+    films = tmp_path / "library" / "films"
+    films.mkdir(parents=True)
+    for seed in range(4):
+        big_film(films / f"Film {chr(65 + seed)}.mkv", seed, seconds=3)
+    hashes = []
+    for jobs in ("1", "2"):
+        project = tmp_path / f"proj-{jobs}"
+        assert run_cli("init", project).code == 0
+        assert run_cli("add", films, cwd=project).code == 0
+        made = run_cli("make", "--size", "48MiB", "--jobs", jobs, cwd=project)
+        assert made.code == 0, made.stderr
+        manifest = json.loads((project / "cards" / "card-01.manifest.json").read_text())
+        assert len(manifest["files"]) == 4
+        hashes.append(manifest["image_sha256"])
+    assert hashes[0] == hashes[1]

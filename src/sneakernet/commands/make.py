@@ -8,6 +8,7 @@ from pathlib import Path
 from sneakernet import ui
 from sneakernet.cliparse import Arg, Command
 from sneakernet.commands.library import PROJECT_ARG
+from sneakernet.commands.media import DASK_ARG, JOBS_ARG, run_with_progress
 from sneakernet.commands.plan import (
     CARDS_ARG,
     COPIES_ARG,
@@ -35,6 +36,8 @@ def make(
     allow_partial_groups: bool,
     deny_list: Path | None,
     time_limit: float,
+    workers: int | None,
+    dask: str | None,
     project_dir: Path | None,
 ) -> None:
     """Prepare what the plan needs, plan, build one image per card, audit each."""
@@ -42,7 +45,7 @@ def make(
     from sneakernet.library.project import find_project
     from sneakernet.make.estimates import with_estimates
     from sneakernet.make.job import run_make
-    from sneakernet.make.prepare import prepare_item
+    from sneakernet.make.prepare import MediaPool
 
     project = find_project(project_dir)
     options = plan_options(
@@ -56,11 +59,16 @@ def make(
         return [f"{f.where}: {f.field} {f.value} ({f.why})" for f in audit(image, words)]
 
     with project.open_catalog() as catalog:
-        prepare = functools.partial(prepare_item, profile=project.config.profile)
+        run = functools.partial(run_with_progress, dask=dask)
+        prepare = MediaPool(project.config.profile, lambda js, n: run(js, n), workers)
         estimate = functools.partial(with_estimates, device_profile=project.config.profile)
-        result = run_make(
-            catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate
-        )
+        try:
+            result = run_make(
+                catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate
+            )
+        except KeyboardInterrupt:
+            ui.error("interrupted: prepared items are kept; run the same command again to resume")
+            raise SystemExit(130) from None
     for left in result.plan.left_out:
         if left.item_id in result.failed:
             ui.warn(f"item {left.item_id} ({left.name}) left out: {result.failed[left.item_id]}")
@@ -131,6 +139,8 @@ COMMANDS = {
             help="Words (names, places) the audit must not find, one a line.",
         ),
         TIME_LIMIT_ARG,
+        JOBS_ARG,
+        DASK_ARG,
         PROJECT_ARG,
     ),
 }

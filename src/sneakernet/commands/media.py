@@ -208,7 +208,7 @@ def prepare_command(
         for n, ((src, _), dst) in enumerate(zip(items, outputs, strict=True))
     ]
     try:
-        results = _run_with_progress(job_list, n_jobs, dask)
+        results = run_with_progress(job_list, n_jobs, dask)
     except KeyboardInterrupt:
         ui.error("interrupted: finished items are kept; run the same command again to resume")
         raise SystemExit(130) from None
@@ -221,7 +221,23 @@ def prepare_command(
         raise SystemExit(1)
 
 
-def _run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) -> list:
+# Shared with `make`, which prepares through the same executors.
+JOBS_ARG = Arg(
+    "-j",
+    "--jobs",
+    dest="workers",
+    type=int_range(1),
+    metavar="N",
+    help="Items encoded at once (default: one per core, one per two cores above four).",
+)
+DASK_ARG = Arg(
+    "--dask",
+    metavar="ADDRESS",
+    help="Run on a Dask cluster at ADDRESS (needs shared storage).",
+)
+
+
+def run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) -> list:
     """Run every item, with progress bars when stderr is a terminal (JSON goes to stdout)."""
     from sneakernet.media import jobs
 
@@ -335,19 +351,8 @@ COMMANDS = {
             help="Device profile (see `profiles`).",
         ),
         PROFILE_FILE_ARG,
-        Arg(
-            "-j",
-            "--jobs",
-            dest="workers",
-            type=int_range(1),
-            metavar="N",
-            help="Items encoded at once (default: one per core, one per two cores above four).",
-        ),
-        Arg(
-            "--dask",
-            metavar="ADDRESS",
-            help="Run on a Dask cluster at ADDRESS (needs shared storage).",
-        ),
+        JOBS_ARG,
+        DASK_ARG,
         Arg(
             "--max-size",
             metavar="SIZE",

@@ -69,6 +69,21 @@ def is_prepared(item: Item, folder: Path) -> bool:
     return path.parent == folder and path.is_file()
 
 
+def _prepare_all(prepare: Preparer, items: list[Item], folder: Path):
+    """(item, Prepared or ItemFailed) for each item: all at once when the preparer can."""
+    from sneakernet.errors import ItemFailed
+
+    many = getattr(prepare, "many", None)
+    if many is not None:
+        yield from many(items, folder)
+        return
+    for item in items:
+        try:
+            yield item, prepare(item, folder)
+        except ItemFailed as exc:
+            yield item, exc
+
+
 def run_make(
     catalog: Catalog,
     cache_dir: Path,
@@ -97,13 +112,12 @@ def run_make(
         missing = [by_id[i] for i in planned if not is_prepared(by_id[i], folder)]
         if not missing:
             break
-        for item in missing:
-            on_event(f"preparing {item.id}: {Path(item.path).name}")
-            try:
-                result = prepare(item, folder)
-            except ItemFailed as exc:
-                catalog.set_failed(item.id, str(exc))
-                failed[item.id] = str(exc)
+        on_event(f"preparing {len(missing)} item(s): " + ", ".join(it.name for it in missing[:5])
+                 + (", ..." if len(missing) > 5 else ""))  # fmt: skip
+        for item, result in _prepare_all(prepare, missing, folder):
+            if isinstance(result, ItemFailed):
+                catalog.set_failed(item.id, str(result))
+                failed[item.id] = str(result)
                 continue
             if result.path.parent != folder:
                 raise ValueError(f"preparer wrote {result.path}, outside {folder}")

@@ -5,10 +5,16 @@ name or place), kept in the cache folder of the tool versions that made it
 (`toolchain.prepared_folder`), written under a temporary name by the cleaner and checked by
 inspecting it again before it gets its final name. An item whose format no
 cleaner knows fails with that reason rather than going on a card uncleaned.
+
+`MediaPool` prepares many items at once: videos and songs through the same
+executors as `sneakernet prepare` (a local process pool, or a Dask cluster),
+books and the rest here, one after another (they take seconds).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet.clean import CleanError, CleanOptions, clean_file
@@ -30,11 +36,7 @@ def prepare_item(item: Item, folder: Path, profile: str = "notel") -> Prepared:
     `folder` is the prepared folder of the running tool versions
     (`toolchain.prepared_folder`); encodes are cached beside it in `media/`.
     """
-    src = Path(item.path)
-    if not src.is_file():
-        raise ItemFailed("original missing (moved or deleted)")
-    if src.stat().st_size != item.size:
-        raise ItemFailed("the original changed since it was added; `sneakernet add` it again")
+    src = _original(item)
     folder.mkdir(parents=True, exist_ok=True)
     if item.kind in ("video", "audio"):
         kind_profile = profile_for(item.kind, profile)
@@ -60,6 +62,20 @@ def _book(src: Path, dst: Path) -> Prepared:
     return Prepared(dst, dst.stat().st_size)
 
 
+def _original(item: Item) -> Path:
+    src = Path(item.path)
+    if not src.is_file():
+        raise ItemFailed("original missing (moved or deleted)")
+    if src.stat().st_size != item.size:
+        raise ItemFailed("the original changed since it was added; `sneakernet add` it again")
+    return src
+
+
+def _converted_name(item: Item, src: Path, folder: Path, profile) -> Path:
+    extension = profile.extension or src.suffix.lstrip(".").lower()
+    return folder / f"{item.hash[:32]}.{extension}"
+
+
 def _converted(
     item: Item, src: Path, folder: Path, media_cache: Path, profile_name: str
 ) -> Prepared:
@@ -67,11 +83,72 @@ def _converted(
     from sneakernet.media import jobs, profiles, transcode
 
     profile = profiles.load_profiles().get(profile_name)
-    extension = profile.extension or src.suffix.lstrip(".").lower()
-    dst = folder / f"{item.hash[:32]}.{extension}"
+    dst = _converted_name(item, src, folder, profile)
     if not dst.is_file():
         job = jobs.Job(item.id, src, dst, profile, transcode.PrepareOptions(), media_cache)
         result = jobs.prepare_item(job)
         if result.status == "failed":
             raise ItemFailed(result.reason)
     return Prepared(dst, dst.stat().st_size)
+
+
+# (jobs, n_jobs) -> results as they finish; `commands.media` gives one with progress bars.
+Runner = Callable[[list, int], Iterable]
+
+
+@dataclass
+class MediaPool:
+    """A Preparer that also prepares many items at once (`many`), on all cores."""
+
+    profile: str = "notel"
+    run: Runner | None = None  # None: the local pool without progress
+    workers: int | None = None  # None: `jobs.default_split` of the usable cores
+
+    def __call__(self, item: Item, folder: Path) -> Prepared:
+        return prepare_item(item, folder, self.profile)
+
+    def many(self, items: list[Item], folder: Path) -> Iterator[tuple[Item, Prepared | ItemFailed]]:
+        """Each item with its prepared copy or why it failed, as each finishes."""
+        from sneakernet.media import jobs, profiles, transcode
+
+        folder.mkdir(parents=True, exist_ok=True)
+        known = profiles.load_profiles()
+        job_list, waiting = [], []
+        for item in items:
+            name = profile_for(item.kind, self.profile)
+            if name is None:
+                try:
+                    yield item, prepare_item(item, folder, self.profile)
+                except ItemFailed as exc:
+                    yield item, exc
+                continue
+            try:
+                src = _original(item)
+            except ItemFailed as exc:
+                yield item, exc
+                continue
+            dst = _converted_name(item, src, folder, known.get(name))
+            if dst.is_file():
+                yield item, Prepared(dst, dst.stat().st_size)
+                continue
+            waiting.append(item)
+            job_list.append((src, dst, known.get(name)))
+        if not job_list:
+            return
+        cores = jobs.usable_cores()
+        n_jobs, threads = jobs.default_split(cores, len(job_list))
+        if self.workers is not None:
+            n_jobs, threads = self.workers, max(1, cores // self.workers)
+        options = transcode.PrepareOptions(threads=threads)
+        media_cache = folder.parent / "media"
+        batch = [
+            jobs.Job(n, src, dst, profile, options, media_cache)
+            for n, (src, dst, profile) in enumerate(job_list)
+        ]
+        run = self.run or (lambda js, n: jobs.run_local(js, n, lambda _n, _f: None))
+        for result in run(batch, n_jobs):
+            item, dst = waiting[result.number], batch[result.number].dst
+            if result.status == "failed":
+                yield item, ItemFailed(result.reason)
+            else:
+                yield item, Prepared(dst, dst.stat().st_size)
