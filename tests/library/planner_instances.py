@@ -26,6 +26,18 @@ def sparse_items(folder: Path, specs: list[tuple[str, int, int, str | None]]) ->
     return items
 
 
+def job_setup(tmp_path: Path, specs: list[tuple[str, int, int, str | None]]):
+    """A catalog of sparse items, an empty cache and the cards folder, for `run_make`."""
+    from sneakernet.library.catalog import Catalog
+
+    catalog = Catalog.open(tmp_path / "catalog.sqlite")
+    for it in sparse_items(tmp_path / "lib", specs):
+        catalog.add(it)
+    cache, out = tmp_path / "cache", tmp_path / "cards"
+    cache.mkdir()
+    return catalog, cache, out
+
+
 def card_files(plan) -> list[tuple[str, int]]:
     return [(f.card_path, f.size) for card in plan.cards[:1] for f in card.files]
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from planner_instances import sparse_items
+from planner_instances import job_setup
 
 from conftest import run_cli
-from sneakernet.library.catalog import Catalog
 from sneakernet.make.job import Prepared, run_make
 from sneakernet.media.estimate import estimate_card_size
 from sneakernet.media.profiles import load_profiles
@@ -101,12 +100,7 @@ def halving(items):
 @pytest.mark.parametrize("factors", [[1.3], [0.7], [1.3, 0.7, 1.1, 0.9], [0.7, 1.3]])
 def test_no_card_overflows_when_estimates_are_wrong_by_30_percent(tmp_path, factors):
     specs = [("video", (9 + n % 5) * MIB, 10 - n % 7, None) for n in range(14)]
-    items = sparse_items(tmp_path / "lib", specs)
-    catalog = Catalog.open(tmp_path / "catalog.sqlite")
-    for it in items:
-        catalog.add(it)
-    cache, out = tmp_path / "cache", tmp_path / "cards"
-    cache.mkdir()
+    catalog, cache, out = job_setup(tmp_path, specs)
     preparer = OffEstimatePreparer(factors)
     options = PlanOptions(size=40 * MIB, cards=2)
     result = run_make(catalog, cache, out, options, preparer, lambda _i: [], estimate=halving)

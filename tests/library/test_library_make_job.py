@@ -6,10 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from planner_instances import sparse_items
+from planner_instances import job_setup
 
 from sneakernet.errors import ItemFailed
-from sneakernet.library.catalog import Catalog
 from sneakernet.make.job import Prepared, run_make
 from sneakernet.plan.planner import PlanOptions
 
@@ -36,12 +35,7 @@ class HalvingPreparer:
 
 def test_make_prepares_only_planned_items_and_replans_with_exact_sizes(tmp_path):
     specs = [("video", 20 * MIB + n, 10 - n, None) for n in range(6)]
-    items = sparse_items(tmp_path / "lib", specs)
-    catalog = Catalog.open(tmp_path / "catalog.sqlite")
-    for it in items:
-        catalog.add(it)
-    cache, out = tmp_path / "cache", tmp_path / "cards"
-    cache.mkdir()
+    catalog, cache, out = job_setup(tmp_path, specs)
     preparer = HalvingPreparer(fail={2})
     result = run_make(catalog, cache, out, PlanOptions(size=CARD), preparer, lambda _img: [])
     # Two originals fit a card; prepared (halved) copies make room, so the job plans
