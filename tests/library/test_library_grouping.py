@@ -161,3 +161,23 @@ def test_pictures_and_books_are_never_episodes(numbers):
     files = [root / f"IMG_{n:04d}.jpg" for n in numbers] + [root / f"Vol {n}.pdf" for n in numbers]
     (decision,) = decide(root, files)
     assert decision.group is None and len(decision.separate) == len(files)
+
+
+def test_two_albums_of_the_same_name_stay_two_series(tmp_path):
+    for artist in ("Kim", "Lee"):
+        album = _mkdir(tmp_path / "music" / artist / "Greatest Hits")
+        for n in (1, 2):
+            write_audio(
+                album / f"0{n} Song {artist}{n}.wav", seed=n + len(artist) * 7 + ord(artist[0])
+            )
+    project = tmp_path / "proj"
+    assert run_cli("init", project).code == 0
+    assert run_cli("add", tmp_path / "music" / "Kim", cwd=project).code == 0
+    assert run_cli("add", tmp_path / "music", cwd=project).code == 0  # Kim again, and Lee
+    groups = {}
+    for it in items(project):
+        groups.setdefault(it["group"], []).append((it["position"], Path(it["path"]).name))
+    assert groups == {
+        "Greatest Hits": [(1, "01 Song Kim1.wav"), (2, "02 Song Kim2.wav")],
+        "Lee Greatest Hits": [(1, "01 Song Lee1.wav"), (2, "02 Song Lee2.wav")],
+    }

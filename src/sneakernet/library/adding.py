@@ -53,6 +53,17 @@ def split_sidecars(files: list[Path]) -> tuple[list[Path], list[Path]]:
     return [f for f in files if f not in sidecars], sidecars
 
 
+def _unique_group(name: str, folder: Path, taken: dict[str, Path]) -> str:
+    """`name`, or a longer one when another folder's series already has it."""
+    candidates = [name, f"{folder.parent.name} {folder.name}"]
+    candidates += [f"{candidates[1]} ({n})" for n in range(2, 1000)]
+    for candidate in candidates:
+        if taken.get(candidate, folder) == folder:
+            taken[candidate] = folder
+            return candidate
+    raise UserError(f"too many series named {name!r}; give one a name with --group")
+
+
 @dataclass
 class AddOutcome:
     path: Path
@@ -127,6 +138,8 @@ def add_paths(
     if not 1 <= priority <= 10:
         raise UserError(f"priority must be between 1 and 10, not {priority}")
     plan: list[tuple[Path, str | None]] = []
+    # Each series' folder, so two albums both called "Greatest Hits" stay two series.
+    taken = {it.group: Path(it.path).parent for it in catalog.items() if it.group}
     for path in paths:
         if not path.exists():
             raise UserError(f"{path} does not exist; check the path")
@@ -142,6 +155,8 @@ def add_paths(
                 continue
             root = path.resolve()
             for decision in decide(root, [f.resolve() for f in files], series):
+                if decision.group is not None:
+                    decision.group = _unique_group(decision.group, decision.folder, taken)
                 if on_decision:
                     on_decision(decision, root)
                 plan.extend((f, decision.group) for f in decision.episodes)
