@@ -74,13 +74,13 @@ def parse_card_size(text: str) -> int:
 
 
 def describe_card_size(text: str) -> str:
-    """`15,359,541,248 bytes (a card sold as 16G: 96 %, which every genuine one holds)`."""
+    """`15,359,541,248 bytes (a card sold as 16G: 96 %, so genuine cards of that class hold it)`."""
     size = parse_card_size(text)
     if not is_sold_size(text):
         return f"{size:,} bytes"
     share = round(SOLD_CAPACITY_SHARE * 100)
     return (
-        f"{size:,} bytes (a card sold as {text.strip()}: {share} %, which every genuine one holds)"
+        f"{size:,} bytes (a card sold as {text.strip()}: {share} %, so genuine cards of that class hold it)"
     )
 
 
