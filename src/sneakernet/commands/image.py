@@ -213,7 +213,7 @@ COMMANDS = {
                 Arg(
                     "--size",
                     required=True,
-                    help="Card size: 16G/16GB is a card sold as 16 GB (96 %%, so genuine cards of that "
+                    help="Card size: 16G/16GB is a card sold as 16 GB (96 %, so genuine cards of that "
                     "class hold it); 512M, 16GiB or bytes are exact.",
                 ),
                 Arg("--label", help="Volume label (up to 11 ASCII characters)."),

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SIZE_ARG = Arg(
     "-s",
     "--size",
-    help="Card size: 16G is a card sold as 16 GB (planned at 96 %%, so every genuine one "
+    help="Card size: 16G is a card sold as 16 GB (planned at 96 %, so every genuine one "
     "holds it); 256M, 16GiB or bytes are exact.",
 )
 SIZE_OF_ARG = Arg(
