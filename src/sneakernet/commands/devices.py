@@ -206,16 +206,11 @@ def _report(states: list[DeviceState], as_json: bool) -> None:
 
 
 def _probe_step(ctx: Context, mode: ProbeMode) -> None:
-    from sneakernet.devices.probe import full_probe, quick_probe
-    from sneakernet.devices.runner import DeviceFailure
+    from sneakernet.devices.probe import full_probe, quick_probe, require_genuine
 
     if mode is ProbeMode.none:
         return
-    result = quick_probe(ctx) if mode is ProbeMode.quick else full_probe(ctx)
-    if not result.genuine:
-        real = f", real size about {human_size(result.real)}" if result.real else ""
-        detail = f" ({result.detail})" if result.detail else ""
-        raise DeviceFailure(f"fake or faulty capacity: {result.verdict}{real}{detail}")
+    require_genuine(ctx, quick_probe(ctx) if mode is ProbeMode.quick else full_probe(ctx))
 
 
 def write_command(
@@ -242,8 +237,10 @@ def write_command(
         devices = _open_all(checked, write=True)
 
         def work(ctx: Context) -> None:
-            _probe_step(ctx, mode)
-            write_image(ctx, source, verify=not no_verify)
+            # The quick probe rides along with the write (see devices.probe.EmbeddedProbe).
+            if mode is ProbeMode.full:
+                _probe_step(ctx, mode)
+            write_image(ctx, source, verify=not no_verify, probe=mode is ProbeMode.quick)
 
         states = _run(devices, work, jobs)
     finally:
