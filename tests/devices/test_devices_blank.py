@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,14 @@ def test_genuine_drive_with_a_cache_that_ignores_flushes_passes(tmp_path):
         report = _write(tmp_path, dev)
         _holds_image_then_zeros(medium(tmp_path, "cached"), image, 64 * MIB)
     assert report["status"] == "ok" and report["probe"] == "genuine" and report["verified"]
+
+
+def test_summary_names_each_phase_with_its_speed(tmp_path):
+    _image(tmp_path, 6 * MIB)
+    with fake_disk(tmp_path, "d", claimed=32 * MIB, dirty=[(20 * MIB, 10)]) as dev:
+        result = run_cli("write", tmp_path / "card.img", dev, "--yes")
+    assert result.code == 0, result.stderr
+    table = result.stderr  # the summary is for a person: it goes with the messages
+    for phase in ("write", "blank-check", "zero", "verify"):
+        assert re.search(rf"{phase} [\d.]+ MB [\d.]+ MB/s", table), table
+    assert re.search(r"probe 0\.\d+ MB\b", table), table  # a few keyed blocks
