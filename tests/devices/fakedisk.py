@@ -66,14 +66,19 @@ class FakeDisk(Operations):
             at, n = map(int, spot.split(":"))
             self.store[at : at + n] = os.urandom(n)
 
-    def _throttle(self, n: int, rate: float) -> None:
-        """Take n / rate seconds of the drive's one clock (reads and writes queue up)."""
+    def _throttle(self, n: int, rate: float, arrived: float) -> None:
+        """Take n / rate seconds of the drive's one clock (reads and writes queue up).
+
+        The clock counts from when the request arrived, with 20 ms
+        of credit for the gaps between requests, so that the emulator's own
+        overhead does not slow the drive below its rate.
+        """
         if not rate:
             return
-        now = time.monotonic()
-        self.busy_until = max(self.busy_until, now) + n / rate
-        if self.busy_until > now:
-            time.sleep(self.busy_until - now)
+        self.busy_until = max(self.busy_until, arrived - 0.02) + n / rate
+        delay = self.busy_until - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
 
     # --- file system plumbing -------------------------------------------------
     def getattr(self, path, fh=None):
@@ -130,8 +135,8 @@ class FakeDisk(Operations):
 
     def read(self, path, size, offset, fh):
         size = max(0, min(size, self.claimed - offset))
+        arrived = time.monotonic()
         self._check_fault(offset, size)
-        self._throttle(size, self.read_rate)
         out = bytearray(size)
         for logical, phys, n in self._pieces(offset, size):
             at = logical - offset
@@ -149,13 +154,14 @@ class FakeDisk(Operations):
                     out[lo:hi] = data[lo - at : hi - at]
         if self.flip_at is not None and offset <= self.flip_at < offset + size:
             out[self.flip_at - offset] ^= 0x01
+        self._throttle(size, self.read_rate, arrived)
         return bytes(out)
 
     def write(self, path, data, offset, fh):
+        arrived = time.monotonic()
         self._check_fault(offset, len(data))
         if self.delay:
             time.sleep(self.delay)
-        self._throttle(len(data), self.write_rate)
         if self.log:
             self.log.write(f"{offset} {len(data)} {int(any(data))}\n")
         for logical, phys, n in self._pieces(offset, len(data)):
@@ -169,6 +175,7 @@ class FakeDisk(Operations):
                 self.cache.move_to_end(sector)
             while len(self.cache) > self.cache_sectors:
                 self.cache.popitem(last=False)
+        self._throttle(len(data), self.write_rate, arrived)
         return len(data)
 
 
