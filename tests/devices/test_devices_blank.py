@@ -169,3 +169,32 @@ def test_summary_names_each_phase_with_its_speed(tmp_path):
     for phase in ("write", "blank-check", "zero", "verify"):
         assert re.search(rf"{phase} [\d.]+ MB [\d.]+ MB/s", table), table
     assert re.search(r"probe 0\.\d+ MB\b", table), table  # a few keyed blocks
+
+
+def test_faults_with_the_probe_riding_along(tmp_path):
+    """A flipped bit and an I/O error past the image fail their drives, with the offset."""
+    _image(tmp_path, 5 * MIB)
+    flip_at, eio_at = 22 * MIB + 4321, 27 * MIB + 8192
+    with (
+        fake_disk(tmp_path, "flip", claimed=32 * MIB, flip_at=flip_at) as flip,
+        fake_disk(tmp_path, "eio", claimed=32 * MIB, eio_at=eio_at) as eio,
+        fake_disk(tmp_path, "good", claimed=32 * MIB, fill_random=True) as good,
+    ):
+        result = run_cli("write", tmp_path / "card.img", flip, eio, good, "--yes", "--json")
+    states = {d["device"]: d for d in json.loads(result.stdout)["devices"]}
+    assert result.code == 1
+    assert states[flip]["status"] == "FAILED" and states[flip]["first_bad_offset"] == flip_at
+    assert f"offset {flip_at}" in states[flip]["reason"]
+    # unreadable while blank-checked, so zeroed: the write hits the error
+    assert states[eio]["status"] == "FAILED" and "write error at offset" in states[eio]["reason"]
+    assert states[good]["status"] == "ok" and states[good]["verified"] is True
+
+
+def test_no_verify_still_leaves_nothing_of_the_past(tmp_path):
+    size = 32 * MIB
+    image = _image(tmp_path, 5 * MIB)
+    with fake_disk(tmp_path, "donated", claimed=size, fill_random=True) as dev:
+        report = _write(tmp_path, dev, "--no-verify")
+        _holds_image_then_zeros(medium(tmp_path, "donated"), image, size)
+    assert report["status"] == "ok" and report["verified"] is None
+    assert "verify" not in report["phases"] and report["probe"] == "genuine"
