@@ -217,11 +217,172 @@ def _probe(workdir: Path) -> list[Result]:
 def run(workdir: Path) -> list[Result]:
     if os.geteuid() != 0 or not shutil.which("f3probe"):
         raise RuntimeError("the device benchmark needs root (loop devices) and f3probe")
+    if os.environ.get("BENCH_DEVICES") == "flash":  # only the flash-speed drives
+        return _flash(workdir)
     image = workdir / "card.img"
     with open(image, "wb") as f:
         for _ in range(DEVICE_SIZE // (16 * MIB)):
             f.write(os.urandom(16 * MIB))
-    results = _write_and_verify(workdir, 1, image)
+    results = _flash(workdir)
+    results += _write_and_verify(workdir, 1, image)
     results += _write_and_verify(workdir, 3, image)
     results += _probe(workdir)
     return results
+
+
+# --- flash-speed drives ----------------------------------------------------------
+# Emulated drives throttled like the cheap cards groups buy: reads at 80 MB/s,
+# writes at 20 MB/s, on one clock (a card does one command at a time).
+READ_RATE, WRITE_RATE = 80e6, 20e6
+FLASH_SIZE = 512 * MIB
+FLASH_IMAGE = 100_003_840  # 100 MB, in whole 4 KiB blocks so that dd can write it direct
+FIELD_SIZE, FIELD_IMAGE = 32e9, 4e9  # the projection: a 32 GB stick with a 4 GB image
+
+
+def _sh(command: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL)  # noqa: S602
+    return time.perf_counter() - start
+
+
+def _dd_image(image: Path, dev: str) -> float:
+    return _sh(f"dd if={image} of={dev} oflag=direct bs=4M status=none")
+
+
+def _read_back(dev: str, length: int | None) -> float:
+    """What Etcher does after writing: read the image's bytes back and hash them."""
+    count = f",count_bytes count={length}" if length else ""
+    return _sh(f"dd if={dev} iflag=direct{count} bs=4M status=none | sha256sum")
+
+
+def _ours_write(image: Path, *devs: str) -> tuple[float, list[dict]]:
+    t, out = _timed_run([*SNEAKERNET, "write", str(image), *devs, "--yes", "--json"])
+    states = json.loads(out)["devices"]
+    if any(s["status"] != "ok" for s in states):
+        raise RuntimeError(f"sneakernet failed: {states}")
+    return t, states
+
+
+def _phase_seconds(state: dict) -> dict[str, float]:
+    return {name: p["seconds"] for name, p in state["phases"].items()}
+
+
+def _print_phases(label: str, state: dict) -> None:
+    parts = [
+        f"{name} {p['bytes'] / 1e6:.0f} MB in {p['seconds']:.2f}s"
+        + (f" ({p['bytes_per_second'] / 1e6:.1f} MB/s)" if p["bytes_per_second"] else "")
+        for name, p in state["phases"].items()
+    ]
+    print(f"  {label}: " + ", ".join(parts), flush=True)
+
+
+def _flash(workdir: Path) -> list[Result]:
+    throttle = dict(claimed=FLASH_SIZE, read_rate=READ_RATE, write_rate=WRITE_RATE)
+    image = workdir / "flash.img"
+    with open(image, "wb") as f:
+        f.write(os.urandom(FLASH_IMAGE))
+    subprocess.run(["cat", str(image)], stdout=subprocess.DEVNULL, check=True)  # warm
+    tail = FLASH_SIZE - FLASH_IMAGE
+    scale_image = FIELD_IMAGE / FLASH_IMAGE
+    scale_tail = (FIELD_SIZE - FIELD_IMAGE) / tail
+    scale_all = FIELD_SIZE / FLASH_SIZE
+    results = []
+
+    # A new drive: Etcher's work is the image and its read-back; ours adds the proof.
+    with fake_disk(workdir, "flash-new", **throttle) as dev:
+        t_dd, t_sum = _dd_image(image, dev), _read_back(dev, FLASH_IMAGE)
+        t_ours, (state,) = _ours_write(image, dev)
+    t_ref = t_dd + t_sum
+    _print_phases("new drive, sneakernet", state)
+    floor = (FLASH_IMAGE / WRITE_RATE + FLASH_SIZE / READ_RATE) / (
+        FLASH_IMAGE / WRITE_RATE + FLASH_IMAGE / READ_RATE
+    )
+    results += [
+        Result("new 512 MiB drive, 100 MB image: dd + read-back (s)", t_ref, "s"),
+        Result("new drive: sneakernet write (s)", t_ours, "s"),
+        Result("new drive: sneakernet / (dd + read-back)", t_ours / t_ref, "x", 1.6, False),
+        Result("new drive: same, without interpreter start-up", state["seconds"] / t_ref, "x"),
+        Result("new drive: least possible (image written, every byte read)", floor, "x"),
+    ]
+    phases = _phase_seconds(state)
+    ours_new = (
+        phases.get("probe", 0)
+        + (phases["write"] + phases["verify"]) * scale_image
+        + phases["blank-check"] * scale_tail
+        + phases.get("zero", 0)
+    )
+    etcher = t_ref * scale_image
+
+    # A donated drive, old data everywhere: everything must be written and read.
+    with fake_disk(workdir, "flash-ref", fill_random=True, **throttle) as dev:
+        t_dd = _dd_image(image, dev)
+        t_zero = _sh(
+            f"dd if=/dev/zero of={dev} oflag=direct,seek_bytes seek={FLASH_IMAGE} "
+            f"iflag=count_bytes count={FLASH_SIZE - FLASH_IMAGE} bs=4M status=none"
+        )
+        t_all = _read_back(dev, None)
+    t_ref_donated = t_dd + t_zero + t_all
+    with fake_disk(workdir, "flash-donated", fill_random=True, **throttle) as dev:
+        t_ours, (state,) = _ours_write(image, dev)
+    _print_phases("donated drive, sneakernet", state)
+    results += [
+        Result("donated drive: dd image + dd zeros + read-back (s)", t_ref_donated, "s"),
+        Result("donated drive: sneakernet write (s)", t_ours, "s"),
+        Result("donated drive: sneakernet / reference", t_ours / t_ref_donated, "x", 1.1, False),
+        Result("donated drive: same, without start-up", state["seconds"] / t_ref_donated, "x"),
+    ]
+    phases = _phase_seconds(state)
+    ours_donated = (
+        phases.get("probe", 0)
+        + phases["write"] * scale_image
+        + (phases["blank-check"] + phases["zero"]) * scale_tail
+        + phases["verify"] * scale_all
+    )
+    ref_donated = t_dd * scale_image + t_zero * scale_tail + t_all * scale_all
+    print(
+        "  projected, 32 GB stick with a 4 GB image at these rates: "
+        f"new drive: sneakernet {ours_new / 60:.1f} min, Etcher (write + read-back) "
+        f"{etcher / 60:.1f} min; donated: sneakernet {ours_donated / 60:.1f} min, "
+        f"dd image + zeros + read-back {ref_donated / 60:.1f} min",
+        flush=True,
+    )
+    results += [
+        Result("32 GB stick, 4 GB image, new: sneakernet (projected)", ours_new / 60, "min"),
+        Result("32 GB stick, 4 GB image: Etcher (projected)", etcher / 60, "min"),
+        Result("32 GB stick, 4 GB image, donated: sneakernet (proj.)", ours_donated / 60, "min"),
+        Result("32 GB stick, donated: dd + zeros + read-back (proj.)", ref_donated / 60, "min"),
+    ]
+    return results + _three_at_once(workdir)
+
+
+def _three_at_once(workdir: Path) -> list[Result]:
+    """Two drives at card speed and one 4x slower, written together."""
+    size, image = 256 * MIB, workdir / "three.img"
+    with open(image, "wb") as f:
+        f.write(os.urandom(48 * MIB))
+    fast = dict(claimed=size, read_rate=READ_RATE, write_rate=WRITE_RATE)
+    slow = dict(claimed=size, read_rate=READ_RATE / 4, write_rate=WRITE_RATE / 4)
+    with fake_disk(workdir, "alone", **fast) as dev:
+        _, (alone,) = _ours_write(image, dev)
+    with (
+        fake_disk(workdir, "fast1", **fast) as a,
+        fake_disk(workdir, "fast2", **fast) as b,
+        fake_disk(workdir, "slow", **slow) as c,
+    ):
+        _, states = _ours_write(image, a, b, c)
+    t_fast = max(s["seconds"] for s in states[:2])
+    print(
+        f"  three at once: fast drives {states[0]['seconds']:.1f}s and "
+        f"{states[1]['seconds']:.1f}s (alone {alone['seconds']:.1f}s), "
+        f"slow drive {states[2]['seconds']:.1f}s",
+        flush=True,
+    )
+    return [
+        Result(
+            "3 drives, one 4x slower: fast drive alone / with the others",
+            alone["seconds"] / t_fast,
+            "x",
+            0.9,
+        ),
+        Result("3 drives: slow drive / fast drive time", states[2]["seconds"] / t_fast, "x"),
+    ]

@@ -67,8 +67,15 @@ def fake_disk(
     log: Path | None = None,
     delay: float = 0.0,
     garbage: bool = False,
+    read_rate: float = 0.0,
+    write_rate: float = 0.0,
+    fill_random: bool = False,
+    dirty: list[tuple[int, int]] = (),
 ) -> Iterator[str]:
-    """An emulated misbehaving drive as a loop device (see fakedisk.py)."""
+    """An emulated misbehaving drive as a loop device (see fakedisk.py).
+
+    Its medium, as the emulator answers reads, is `medium(tmp_path, name)`.
+    """
     require_tool("fusermount3")
     mnt = tmp_path / f"{name}-mnt"
     mnt.mkdir()
@@ -84,9 +91,17 @@ def fake_disk(
         argv.append("--garbage")
     if delay:
         argv += ["--delay", str(delay)]
+    if read_rate:
+        argv += ["--read-rate", str(read_rate)]
+    if write_rate:
+        argv += ["--write-rate", str(write_rate)]
+    if fill_random:
+        argv.append("--fill-random")
+    if dirty:
+        argv += ["--dirty", ",".join(f"{at}:{n}" for at, n in dirty)]
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not (mnt / "disk").exists():
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"emulated drive did not start: {proc.stderr.read().decode()}")
@@ -101,3 +116,13 @@ def fake_disk(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def medium(tmp_path: Path, name: str) -> Path:
+    """The file an emulated drive serves (reads go through the emulator, cache and all)."""
+    return tmp_path / f"{name}-mnt" / "disk"
+
+
+def read_writes(log: Path) -> list[tuple[int, int, int]]:
+    """An emulated drive's write log: (offset, length, held non-zero bytes) per request."""
+    return [tuple(map(int, line.split())) for line in log.read_text().splitlines()]

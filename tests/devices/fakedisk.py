@@ -13,6 +13,10 @@ process, which can then behave like a fake or failing drive:
 - an I/O error for any request touching one offset;
 - a flipped bit in whatever is read at one offset;
 - a pause before every write (a slow card);
+- read and write rates (bytes per second), like a real card's: one clock for
+  both, since a card does one thing at a time (USB mass storage and SD both
+  run one command after the other), so reading does not overlap writing;
+- old contents: random data everywhere (a donated drive) or in a few places;
 - a log of every write (offset, length, whether it held non-zero bytes), to
   observe the order in which a writer touched the device.
 
@@ -51,6 +55,30 @@ class FakeDisk(Operations):
         self.log = open(args.log, "a", buffering=1) if args.log else None  # noqa: SIM115
         self.now = time.time()
         self.delay = args.delay
+        self.read_rate, self.write_rate = args.read_rate, args.write_rate
+        self.busy_until = 0.0
+        if args.fill_random:
+            step = 16 << 20
+            for at in range(0, self.real, step):
+                n = min(step, self.real - at)
+                self.store[at : at + n] = os.urandom(n)
+        for spot in filter(None, (args.dirty or "").split(",")):
+            at, n = map(int, spot.split(":"))
+            self.store[at : at + n] = os.urandom(n)
+
+    def _throttle(self, n: int, rate: float, arrived: float) -> None:
+        """Take n / rate seconds of the drive's one clock (reads and writes queue up).
+
+        The clock counts from when the request arrived, with 20 ms
+        of credit for the gaps between requests, so that the emulator's own
+        overhead does not slow the drive below its rate.
+        """
+        if not rate:
+            return
+        self.busy_until = max(self.busy_until, arrived - 0.02) + n / rate
+        delay = self.busy_until - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
 
     # --- file system plumbing -------------------------------------------------
     def getattr(self, path, fh=None):
@@ -107,6 +135,7 @@ class FakeDisk(Operations):
 
     def read(self, path, size, offset, fh):
         size = max(0, min(size, self.claimed - offset))
+        arrived = time.monotonic()
         self._check_fault(offset, size)
         out = bytearray(size)
         for logical, phys, n in self._pieces(offset, size):
@@ -125,9 +154,11 @@ class FakeDisk(Operations):
                     out[lo:hi] = data[lo - at : hi - at]
         if self.flip_at is not None and offset <= self.flip_at < offset + size:
             out[self.flip_at - offset] ^= 0x01
+        self._throttle(size, self.read_rate, arrived)
         return bytes(out)
 
     def write(self, path, data, offset, fh):
+        arrived = time.monotonic()
         self._check_fault(offset, len(data))
         if self.delay:
             time.sleep(self.delay)
@@ -144,6 +175,7 @@ class FakeDisk(Operations):
                 self.cache.move_to_end(sector)
             while len(self.cache) > self.cache_sectors:
                 self.cache.popitem(last=False)
+        self._throttle(len(data), self.write_rate, arrived)
         return len(data)
 
 
@@ -159,6 +191,10 @@ def main() -> None:
     parser.add_argument("--flip-at", type=int, default=None)
     parser.add_argument("--log", default=None)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds per write request")
+    parser.add_argument("--read-rate", type=float, default=0.0, help="bytes per second")
+    parser.add_argument("--write-rate", type=float, default=0.0, help="bytes per second")
+    parser.add_argument("--fill-random", action="store_true", help="old data everywhere")
+    parser.add_argument("--dirty", default="", help="old data at OFFSET:LENGTH,...")
     args = parser.parse_args()
     FUSE(
         FakeDisk(args),

@@ -83,14 +83,15 @@ def test_first_mib_is_written_last(tmp_path):
     assert min(head_data) > max(rest), "boot area written before the rest was done"
     first_write = writes[0]
     assert first_write[0] == 0 and first_write[2] == 0, "head is not blanked first"
-    assert sum(n for off, n, _ in writes if off >= MIB) >= 15 * MIB  # zeros to the end
+    # a new drive reads blank past the image: proven by reading, never written there
+    assert sum(n for off, n, _ in writes if off >= 4 * MIB) == 0
 
 
 def test_interrupted_write_stops_cleanly_and_never_looks_finished(tmp_path):
-    image = _image(tmp_path, 2 * MIB)
+    image = _image(tmp_path, 6 * MIB)
     log = tmp_path / "writes.log"
     with (
-        fake_disk(tmp_path, "slow", claimed=16 * MIB, log=log, delay=0.02) as slow,
+        fake_disk(tmp_path, "slow", claimed=16 * MIB, log=log, write_rate=2e6) as slow,
         loop_file(tmp_path, "fast", 16 * MIB) as fast,
     ):
         proc = subprocess.Popen(
@@ -112,7 +113,7 @@ def test_interrupted_write_stops_cleanly_and_never_looks_finished(tmp_path):
             text=True,
         )
         deadline = time.monotonic() + 60
-        while not (log.exists() and len(log.read_text().splitlines()) > 20):
+        while not (log.exists() and len(log.read_text().splitlines()) > 2):
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)

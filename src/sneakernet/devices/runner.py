@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sneakernet.devices.blockio import OpenDevice
 
@@ -26,6 +26,25 @@ class DeviceFailure(Exception):
 
 class Stopped(Exception):
     """The operator asked to stop."""
+
+
+@dataclass
+class PhaseStats:
+    """Bytes moved and time spent in one phase (all its passes added up)."""
+
+    bytes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float | None:
+        return self.bytes / self.seconds if self.seconds > 0 else None
+
+    def to_json(self) -> dict:
+        return {
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "bytes_per_second": self.rate,
+        }
 
 
 @dataclass
@@ -46,6 +65,8 @@ class DeviceState:
     verified: bool | None = None
     first_bad_offset: int | None = None
     seconds: float = 0.0
+    # In the order first entered: probe, write, blank-check, zero, verify (or wipe, ...).
+    phases: dict[str, PhaseStats] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -61,6 +82,7 @@ class DeviceState:
             "verified": self.verified,
             "first_bad_offset": self.first_bad_offset,
             "seconds": round(self.seconds, 3),
+            "phases": {name: stats.to_json() for name, stats in self.phases.items()},
         }
 
 
@@ -73,8 +95,20 @@ class Context:
 
     def begin(self, phase: str, total: int) -> None:
         self.check()
+        self.end_phase()
         self.state.phase, self.state.done, self.state.total = phase, 0, total
         self._phase_start = time.perf_counter()
+        self.state.phases.setdefault(phase, PhaseStats())
+
+    def end_phase(self) -> None:
+        """Add the current pass to its phase's totals (begin and the runner call this)."""
+        state = self.state
+        stats = state.phases.get(state.phase)
+        if stats is not None:
+            stats.bytes += state.done
+            stats.seconds += time.perf_counter() - self._phase_start
+        self._phase_start = time.perf_counter()
+        state.done = 0
 
     def rate(self) -> float:
         elapsed = time.perf_counter() - self._phase_start
@@ -110,7 +144,14 @@ def _run_one(work: Work, ctx: Context) -> None:
     except Exception as exc:  # a bug must not hide the other devices' results
         state.status, state.reason = FAILED, f"{state.phase}: internal error: {exc!r}"
     finally:
+        done = state.done
+        ctx.end_phase()
+        state.done = done  # where a failed or stopped phase was, for the report
         state.seconds = time.perf_counter() - start
+        for name, attr in (("write", "write_rate"), ("verify", "verify_rate")):
+            stats = state.phases.get(name)
+            if getattr(state, attr) is None and stats is not None:
+                setattr(state, attr, stats.rate)
         ctx.device.close()
 
 
