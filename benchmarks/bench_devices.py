@@ -289,10 +289,14 @@ def _flash(workdir: Path) -> list[Result]:
     results = []
 
     # A new drive: Etcher's work is the image and its read-back; ours adds the proof.
+    # Best of REPEATS, alternating: the emulators share the machine's two cores.
+    t_ref = t_ours = float("inf")
     with fake_disk(workdir, "flash-new", **throttle) as dev:
-        t_dd, t_sum = _dd_image(image, dev), _read_back(dev, FLASH_IMAGE)
-        t_ours, (state,) = _ours_write(image, dev)
-    t_ref = t_dd + t_sum
+        for _ in range(REPEATS):
+            t_ref = min(t_ref, _dd_image(image, dev) + _read_back(dev, FLASH_IMAGE))
+            t, (run_state,) = _ours_write(image, dev)
+            if t < t_ours:
+                t_ours, state = t, run_state
     _print_phases("new drive, sneakernet", state)
     floor = (FLASH_IMAGE / WRITE_RATE + FLASH_SIZE / READ_RATE) / (
         FLASH_IMAGE / WRITE_RATE + FLASH_IMAGE / READ_RATE
@@ -355,6 +359,10 @@ def _flash(workdir: Path) -> list[Result]:
     return results + _three_at_once(workdir)
 
 
+def _seconds(state: dict) -> float:
+    return state["seconds"]
+
+
 def _three_at_once(workdir: Path) -> list[Result]:
     """Two drives at card speed and one 4x slower, written together."""
     size, image = 256 * MIB, workdir / "three.img"
@@ -363,13 +371,14 @@ def _three_at_once(workdir: Path) -> list[Result]:
     fast = dict(claimed=size, read_rate=READ_RATE, write_rate=WRITE_RATE)
     slow = dict(claimed=size, read_rate=READ_RATE / 4, write_rate=WRITE_RATE / 4)
     with fake_disk(workdir, "alone", **fast) as dev:
-        _, (alone,) = _ours_write(image, dev)
+        alone = min((_ours_write(image, dev)[1][0] for _ in range(REPEATS)), key=_seconds)
     with (
         fake_disk(workdir, "fast1", **fast) as a,
         fake_disk(workdir, "fast2", **fast) as b,
         fake_disk(workdir, "slow", **slow) as c,
     ):
-        _, states = _ours_write(image, a, b, c)
+        runs = [_ours_write(image, a, b, c)[1] for _ in range(REPEATS)]
+    states = min(runs, key=lambda r: max(_seconds(s) for s in r[:2]))
     t_fast = max(s["seconds"] for s in states[:2])
     print(
         f"  three at once: fast drives {states[0]['seconds']:.1f}s and "

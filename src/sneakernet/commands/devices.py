@@ -323,7 +323,8 @@ COMMANDS = {
             "--probe",
             choices=[mode.value for mode in ProbeMode],
             default=ProbeMode.quick.value,
-            help="Fake-capacity check before writing.",
+            help="Fake-capacity check: quick (keyed blocks riding along with the write), "
+            "full (the whole device, before writing), none.",
         ),
         flag("--no-verify", help="Skip reading everything back."),
         *OVERWRITE_ARGS,

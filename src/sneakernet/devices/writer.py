@@ -12,9 +12,11 @@ change and proves the rest by reading it. Order of a write:
 4. blank-check: read each unit that must end up zero. Its first 64 KiB come
    first: old data there settles it without reading the rest. A unit that
    reads back all 00 bytes is proven by that read and never written;
-5. zero: write zeros over the units that did not read blank (and, only when
-   the image is smaller than a write cache could be, over a few blank ones,
-   so that the probe's blocks are pushed out of any cache); flush;
+5. zero: zeros over the units that did not read blank, and (only when the
+   image is smaller than a write cache could be) over a few blank ones, so
+   that the probe's blocks are pushed out of any cache; flush. With verify,
+   through BLKZEROOUT (the device's own zeroing where it has one; the kernel
+   writes zero pages otherwise), else plain writes;
 6. verify: read back every unit written in 3 and 5 (BLAKE3 per unit);
 7. probe: read the keyed blocks back, then zero them;
 8. only now write the first MiB (partition table, boot sector), flush, and
@@ -42,6 +44,7 @@ from sneakernet.devices.blockio import (
     flush_device,
     read_all,
     write_all,
+    zero_out,
 )
 from sneakernet.devices.keyed import BLOCK, KeyedPattern
 from sneakernet.devices.runner import Context, DeviceFailure
@@ -249,6 +252,7 @@ class _ImageWrite:
         self.tail = min(size, max(self.head, -(-image.size // UNIT) * UNIT))
         self.probe = EmbeddedProbe(ctx, self.tail) if probe else None
         self.buf, self.scratch = _buffers()
+        self.zero_out = True  # until the kernel refuses BLKZEROOUT once
 
     def run(self) -> None:
         ctx, dev = self.ctx, self.dev
@@ -373,12 +377,18 @@ class _ImageWrite:
             at = off
             for pos in self.probe.inside(off, n) if self.probe is not None else []:
                 if pos > at:
-                    _write_chunk(self.dev, _ZEROS[: pos - at], at)
+                    self._zero_range(at, pos - at)
                 at = pos + BLOCK
             if at < off + n:
-                _write_chunk(self.dev, _ZEROS[: off + n - at], at)
+                self._zero_range(at, off + n - at)
             ctx.advance(n)
         _flush(self.dev)
+
+    def _zero_range(self, off: int, n: int) -> None:
+        # The device's own zeroing only when the verify reads the result back.
+        if not (self.verify and self.zero_out and zero_out(self.dev, off, n)):
+            self.zero_out = False
+            _write_chunk(self.dev, _ZEROS[:n], off)
 
     def _verify_unit(self, off: int, n: int) -> None:
         view = self.buf[:n]
