@@ -52,6 +52,7 @@ def make(
         return [f"{f.where}: {f.field} {f.value} ({f.why})" for f in audit(image, words)]
 
     with project.open_catalog() as catalog:
+        catalog.backup()
         prepare = functools.partial(prepare_item, profile=project.config.profile)
         result = run_make(catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info)
     for left in result.plan.left_out:

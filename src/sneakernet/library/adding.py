@@ -59,6 +59,18 @@ class AddOutcome:
     detail: str = ""
 
 
+def _check_name(path: Path) -> None:
+    """Refuse a name the catalog and a card cannot hold: one that is not valid UTF-8."""
+    try:
+        str(path.resolve()).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise UserError(
+            f"{shown}: the name is not valid UTF-8 (written by another system's encoding); "
+            "rename it, e.g. `convmv -f cp949 -t utf8 --notest FILE`, then add again"
+        ) from None
+
+
 def add_file(
     catalog: Catalog,
     path: Path,
@@ -118,10 +130,14 @@ def add_paths(
         raise UserError(f"priority must be between 1 and 10, not {priority}")
     plan: list[tuple[Path, str | None]] = []
     for path in paths:
+        _check_name(path)
         if not path.exists():
             raise UserError(f"{path} does not exist; check the path")
         if path.is_dir():
-            files, sidecars = split_sidecars(folder_files(path))
+            found = folder_files(path)
+            for file in found:
+                _check_name(file)
+            files, sidecars = split_sidecars(found)
             if on_sidecar:
                 for sidecar in sidecars:
                     on_sidecar(sidecar)

@@ -61,10 +61,11 @@ class Project:
     def cache_dir(self) -> Path:
         return self.state_dir / CACHE_DIR
 
-    def open_catalog(self):
+    def open_catalog(self, *, create: bool = False):
+        """The project's catalog; a missing or damaged one is refused (only `init` creates it)."""
         from sneakernet.library.catalog import Catalog
 
-        return Catalog.open(self.catalog_path)
+        return Catalog.open(self.catalog_path, create=create)
 
 
 def load_config(path: Path) -> Config:
@@ -96,7 +97,7 @@ def init_project(directory: Path) -> tuple[Project, bool]:
         atomic_write(config_path, DEFAULT_CONFIG)
     project = Project(directory, load_config(config_path))
     project.cache_dir.mkdir(parents=True, exist_ok=True)
-    project.open_catalog().close()
+    project.open_catalog(create=True).close()
     return project, created
 
 
