@@ -91,6 +91,7 @@ def add(
             group=group,
             on_file=lambda _path: progress.advance(task),
             on_sidecar=lambda path: ui.info(f"{path.name}: subtitles kept with their video"),
+            on_left_out=lambda path, why: ui.info(f"left out {path}: {why}"),
         )
     counts: dict[str, int] = {}
     for outcome in outcomes:

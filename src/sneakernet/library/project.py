@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet.errors import UserError
-from sneakernet.policy import atomic_write
+from sneakernet.policy import CACHEDIR_SIGNATURE, CACHEDIR_TAG, atomic_write
 from sneakernet.sizes import parse_size
 
 CONFIG_NAME = "sneakernet.toml"
@@ -97,6 +97,11 @@ def init_project(directory: Path) -> tuple[Project, bool]:
         atomic_write(config_path, DEFAULT_CONFIG)
     project = Project(directory, load_config(config_path))
     project.cache_dir.mkdir(parents=True, exist_ok=True)
+    tag = project.cache_dir / CACHEDIR_TAG
+    if not tag.exists():
+        atomic_write(
+            tag, CACHEDIR_SIGNATURE + b"\n# sneakernet's prepared copies; made again on need\n"
+        )
     project.open_catalog(create=True).close()
     return project, created
 

@@ -15,10 +15,10 @@ from sneakernet import ui
 from sneakernet.errors import UserError
 from sneakernet.plan.model import LeftOut, PlanFile
 from sneakernet.plan.planner import CardPlan, Plan
-from sneakernet.policy import atomic_write
+from sneakernet.policy import PLAN_FORMAT, atomic_write
 from sneakernet.sizes import human_size
 
-FORMAT = "sneakernet-plan"
+FORMAT = PLAN_FORMAT
 VERSION = 1
 
 
