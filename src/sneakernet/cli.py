@@ -97,3 +97,11 @@ def main(argv: list[str] | None = None) -> None:
         # Whoever read our output went away (`| head`): stop quietly, as `head` expects.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
+    except OSError as exc:
+        # Last resort for a file the command could not read or write: one line, not a trace.
+        if ui.state.debug or exc.filename is None or exc.strerror is None:
+            raise
+        ui.error(
+            f"{exc.filename}: {exc.strerror}; check the path, its permissions and the free space"
+        )
+        sys.exit(UserError.exit_code)

@@ -7,6 +7,10 @@
   ties broken by the exact name), used by the planner and by `image build`.
 - `atomic_path` / `atomic_write`: the one way to write a file so that nothing
   half-written is ever left looking finished.
+- `operator_file_reason` / `is_project_folder` / `is_cache_folder`: sneakernet's
+  own bookkeeping (project settings, catalog, plans, card manifests) and
+  caches, recognised by name and by content. `add` never takes them, `audit`
+  flags them.
 """
 
 from __future__ import annotations
@@ -74,6 +78,75 @@ def natural_key(name: str) -> tuple:
     parts = _DIGITS.split(name)
     key = tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts))
     return (key, name.casefold(), name)
+
+
+# sneakernet's own files: the operator's bookkeeping, never for a card.
+PROJECT_CONFIG = "sneakernet.toml"
+PROJECT_STATE = ".sneakernet"
+PLAN_FORMAT = "sneakernet-plan"
+MANIFEST_FORMAT = "sneakernet-card-manifest"
+_FORMAT_VALUE = re.compile(rb'"format"\s*:\s*"(sneakernet-[a-z-]+)"')
+_SQLITE = b"SQLite format 3\x00"
+_CATALOG_MARK = b"CREATE TABLE items ("
+# Cache folders carry this file (https://bford.info/cachedir/).
+CACHEDIR_TAG = "CACHEDIR.TAG"
+CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+_JSON_SCAN = 64 * 1024 * 1024  # JSON larger than this is not one of ours
+
+
+def operator_name_reason(name: str) -> str | None:
+    """Why a file or folder name is sneakernet's own bookkeeping, or None."""
+    if name == PROJECT_CONFIG:
+        return "sneakernet project settings (names the operator's setup)"
+    if name == PROJECT_STATE:
+        return "sneakernet's catalog and cache (the operator's whole library)"
+    return None
+
+
+def operator_file_reason(path: Path, name: str | None = None) -> str | None:
+    """Why the file at `path` (called `name`) is sneakernet's own bookkeeping, or None.
+
+    By name (`sneakernet.toml`, anything named `.sneakernet`) and by content,
+    whatever it is called: a plan, a card manifest (JSON with their "format"),
+    a catalog (SQLite holding sneakernet's items table).
+    """
+    reason = operator_name_reason(Path(path).name if name is None else name)
+    if reason is not None:
+        return reason
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+            if head.startswith(_SQLITE):
+                if _CATALOG_MARK in head + f.read(64 * 1024):
+                    return "a sneakernet catalog (the operator's library: paths, hashes)"
+                return None
+            if not head.lstrip()[:1] == b"{":
+                return None
+            data = head + f.read(_JSON_SCAN)
+    except OSError:
+        return None
+    for match in _FORMAT_VALUE.finditer(data):
+        kind = match.group(1).decode()
+        if kind == PLAN_FORMAT:
+            return "a sneakernet plan (lists what the operator's cards hold)"
+        if kind == MANIFEST_FORMAT:
+            return "a sneakernet card manifest (the operator's record of a card)"
+        return f"a sneakernet file ({kind}): the operator's bookkeeping"
+    return None
+
+
+def is_project_folder(folder: Path) -> bool:
+    """Whether `folder` is a sneakernet project (holds sneakernet.toml)."""
+    return (Path(folder) / PROJECT_CONFIG).is_file()
+
+
+def is_cache_folder(folder: Path) -> bool:
+    """Whether `folder` is marked as a cache (a CACHEDIR.TAG with its signature)."""
+    try:
+        with open(Path(folder) / CACHEDIR_TAG, "rb") as f:
+            return f.read(len(CACHEDIR_SIGNATURE)) == CACHEDIR_SIGNATURE
+    except OSError:
+        return False
 
 
 PART_MARK = ".part-"  # in the name of every file still being written

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sneakernet.clean import CleanError, UnknownFormat, inspect_file
 from sneakernet.errors import UserError
+from sneakernet.policy import operator_file_reason, operator_name_reason
 
 SCAN_CHUNK = 4 * 1024 * 1024
 
@@ -49,8 +50,11 @@ def _patterns(words: list[str]) -> list[tuple[str, list[bytes]]]:
 
 
 def words_in_name(where: str, name: str, words: list[str]) -> list[AuditFinding]:
+    """Deny-list words in a name, and a name that is sneakernet's own bookkeeping."""
     lower = name.lower()
-    return [
+    reason = operator_name_reason(name)
+    own = [AuditFinding(where, "sneakernet operator file", name, reason)] if reason else []
+    return own + [
         AuditFinding(where, "deny-list word in name", word, "names the group or a person")
         for word in words
         if word.lower() in lower
@@ -93,8 +97,17 @@ def words_in_file(path: Path, words: list[str]) -> set[str]:
 
 
 def file_findings(path: Path, where: str, words: list[str]) -> list[AuditFinding]:
-    """Everything `inspect` finds in one file, plus deny-list words in it."""
+    """Everything `inspect` finds in one file, plus deny-list words in it.
+
+    A file of sneakernet's own (a plan, a card manifest, a catalog: by
+    content, whatever its name) is flagged: it lists the operator's library.
+    """
     out: list[AuditFinding] = []
+    name = where.rsplit("/", 1)[-1]
+    if operator_name_reason(name) is None:  # the name is flagged with the other names
+        reason = operator_file_reason(path, name)
+        if reason is not None:
+            out.append(AuditFinding(where, "sneakernet operator file", "content", reason))
     try:
         for f in inspect_file(path):
             out.append(AuditFinding(where, f.field, f.value, f.why))

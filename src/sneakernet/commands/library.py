@@ -99,6 +99,7 @@ def add(
             on_file=lambda _path: progress.advance(task),
             on_sidecar=lambda path: ui.info(f"{path.name}: subtitles kept with their video"),
             on_decision=lambda decision, root: ui.info(decision.describe(root)),
+            on_left_out=lambda path, why: ui.info(f"left out {path}: {why}"),
         )
     counts: dict[str, int] = {}
     for outcome in outcomes:

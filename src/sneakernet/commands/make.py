@@ -59,6 +59,7 @@ def make(
         return [f"{f.where}: {f.field} {f.value} ({f.why})" for f in audit(image, words)]
 
     with project.open_catalog() as catalog:
+        catalog.backup()
         run = functools.partial(run_with_progress, dask=dask)
         prepare = MediaPool(project.config.profile, lambda js, n: run(js, n), workers)
         estimate = functools.partial(with_estimates, device_profile=project.config.profile)

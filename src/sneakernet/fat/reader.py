@@ -8,7 +8,9 @@ Read-only: it never writes to what it opens.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +28,7 @@ from sneakernet.fat.boot_sector import (
 from sneakernet.fat.fat_table import BAD_CLUSTER, FREE, is_end_of_chain, parse_fat
 from sneakernet.fat.layout import MIN_CLUSTERS, SECTOR
 from sneakernet.fat.mbr import FAT_PARTITION_TYPES, Partition, parse_partitions
+from sneakernet.policy import atomic_output
 
 READ_CHUNK = 4 * 1024 * 1024
 MAX_DIR_BYTES = 65536 * 32
@@ -99,6 +102,14 @@ class FatVolume:
             self._fd = os.open(self.path, os.O_RDONLY)
         except OSError as exc:
             raise UserError(f"cannot open {str(self.path)!r}: {exc.strerror}") from None
+        mode = os.fstat(self._fd).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISBLK(mode)):
+            os.close(self._fd)
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a file or block device"
+            raise UserError(
+                f"{str(self.path)!r} is {kind}; give a card image file or a device "
+                "(`sneakernet image build` makes an image of a folder)"
+            )
         try:
             self._open(offset)
         except BaseException:
@@ -445,11 +456,21 @@ class FatVolume:
 
     # -- copying out --------------------------------------------------------
     def extract(self, dest: Path, progress=None) -> int:
-        """Copy every file and folder into `dest` (created; must be empty). Returns file count."""
+        """Copy every file and folder into `dest` (created; must be empty). Returns file count.
+
+        Each file is written under a temporary name and renamed when whole
+        (`policy.atomic_output`), so a full disk or an error leaves no
+        truncated file under a final name.
+        """
         dest = Path(dest)
         if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
             raise UserError(f"{str(dest)!r} exists and is not an empty folder; choose a new one")
-        dest.mkdir(parents=True, exist_ok=True)
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(
+                f"cannot create {str(dest)!r}: {exc.strerror}; choose a folder you can write"
+            ) from None
         count = 0
         for entry in self.walk():
             parts = entry.path.split("/")
@@ -460,13 +481,18 @@ class FatVolume:
                 if entry.is_dir:
                     target.mkdir(exist_ok=True)
                     continue
-                with open(target, "xb") as out:
+                if target.exists():
+                    raise FileExistsError(errno.EEXIST, "the image holds this name twice")
+                with atomic_output(target) as out:
                     for data in self.iter_content(entry):
                         out.write(data)
                         if progress:
                             progress(len(data))
             except OSError as exc:
-                raise UserError(f"cannot extract {entry.path!r}: {exc.strerror}") from None
+                raise UserError(
+                    f"cannot extract {entry.path!r}: {exc.strerror}; {count} files were "
+                    f"extracted whole into {str(dest)!r}, nothing of this one"
+                ) from None
             count += 1
         return count
 

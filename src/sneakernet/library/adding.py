@@ -18,21 +18,80 @@ from pathlib import Path
 from sneakernet.errors import UserError
 from sneakernet.library.catalog import Catalog, Item
 from sneakernet.library.probe import content_hash, probe
-from sneakernet.policy import is_debris, natural_key
+from sneakernet.policy import (
+    PROJECT_STATE,
+    is_cache_folder,
+    is_debris,
+    is_project_folder,
+    natural_key,
+    operator_file_reason,
+)
 
 
 def _is_debris(name: str) -> bool:
     return name.startswith(".") or is_debris(name)
 
 
-def folder_files(folder: Path) -> list[Path]:
-    """Regular files under `folder`, debris and hidden files left out, in natural order."""
+def _folder_reason(folder: Path, top: bool) -> str | None:
+    """Why a folder met while adding is left out whole, or None.
+
+    A sneakernet project below the added folder (its settings, catalog,
+    cards and plans), a make output folder (card images beside their
+    manifests) and a cache are never taken.
+    """
+    if not top and is_project_folder(folder):
+        return "a sneakernet project folder (the operator's bookkeeping)"
+    if is_cache_folder(folder):
+        return "a cache folder (CACHEDIR.TAG)"
+    try:
+        names = {e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)}
+    except OSError:
+        return None
+    for name in names:
+        stem = name.removesuffix(".manifest.json")
+        if stem != name and f"{stem}.img" in names and operator_file_reason(folder / name):
+            return "a sneakernet card folder (card images with their manifests)"
+    return None
+
+
+def folder_files(folder: Path, left_out: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Regular files under `folder`, in natural order.
+
+    Debris and hidden files are left out, and so is sneakernet's own
+    bookkeeping (`policy.operator_file_reason`, project and cache folders);
+    each of the latter is appended to `left_out` with its reason.
+    """
     found: list[Path] = []
+    skipped = left_out if left_out is not None else []
     for dirpath, dirnames, filenames in os.walk(folder):
+        base = Path(dirpath)
+        if (reason := _folder_reason(base, top=base == Path(folder))) is not None:
+            skipped.append((base, reason))
+            dirnames[:] = []
+            continue
         dirnames[:] = [d for d in dirnames if not _is_debris(d)]
-        found.extend(Path(dirpath, f) for f in filenames if not _is_debris(f))
+        for name in filenames:
+            if _is_debris(name):
+                continue
+            path = base / name
+            if (reason := operator_file_reason(path)) is not None:
+                skipped.append((path, reason))
+            else:
+                found.append(path)
     files = [p for p in found if p.is_file() and not p.is_symlink()]
     return sorted(files, key=lambda p: natural_key(p.relative_to(folder).as_posix()))
+
+
+def _refuse_operator_file(path: Path) -> None:
+    """A file given by name that is sneakernet's own, or inside its state or a cache."""
+    reason = operator_file_reason(path)
+    if reason is None:
+        for parent in path.resolve().parents:
+            if parent.name == PROJECT_STATE or is_cache_folder(parent):
+                reason = f"inside {parent} (sneakernet's catalog and cache, or a cache)"
+                break
+    if reason is not None:
+        raise UserError(f"{path} is {reason}: it never goes on a card; add media files instead")
 
 
 def split_sidecars(files: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -70,6 +129,18 @@ class AddOutcome:
     status: str  # added, moved, known, duplicate
     item: Item
     detail: str = ""
+
+
+def _check_name(path: Path) -> None:
+    """Refuse a name the catalog and a card cannot hold: one that is not valid UTF-8."""
+    try:
+        str(path.resolve()).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise UserError(
+            f"{shown}: the name is not valid UTF-8 (written by another system's encoding); "
+            "rename it, e.g. `convmv -f cp949 -t utf8 --notest FILE`, then add again"
+        ) from None
 
 
 def add_file(
@@ -127,11 +198,14 @@ def add_paths(
     on_file=None,
     on_sidecar=None,
     on_decision=None,
+    on_left_out=None,
 ) -> list[AddOutcome]:
     """Add files and folders; a folder's episodes become a group (all of it: `group`).
 
     `series` True/False overrides the guess for every folder; `on_decision`
-    gets each folder's `FolderDecision` and the added root, before any file is read.
+    gets each folder's `FolderDecision` and the added root, before any file is
+    read; `on_left_out(path, reason)` hears of each of sneakernet's own files
+    or folders met inside a folder and not taken.
     """
     from sneakernet.library.grouping import decide
 
@@ -141,10 +215,18 @@ def add_paths(
     # Each series' folder, so two albums both called "Greatest Hits" stay two series.
     taken = {it.group: Path(it.path).parent for it in catalog.items() if it.group}
     for path in paths:
+        _check_name(path)
         if not path.exists():
             raise UserError(f"{path} does not exist; check the path")
         if path.is_dir():
-            files, sidecars = split_sidecars(folder_files(path))
+            left_out: list[tuple[Path, str]] = []
+            found = folder_files(path, left_out)
+            if on_left_out:
+                for skipped, reason in left_out:
+                    on_left_out(skipped, reason)
+            for file in found:
+                _check_name(file)
+            files, sidecars = split_sidecars(found)
             if on_sidecar:
                 for sidecar in sidecars:
                     on_sidecar(sidecar)
@@ -162,6 +244,7 @@ def add_paths(
                 plan.extend((f, decision.group) for f in decision.episodes)
                 plan.extend((f, None) for f in decision.separate)
         elif path.is_file():
+            _refuse_operator_file(path)
             plan.append((path, group))
         else:
             raise UserError(f"{path} is not a regular file or folder")

@@ -3,6 +3,11 @@
 The schema version lives in `PRAGMA user_version`; opening an older catalog
 runs each migration in one transaction, so an interrupted upgrade leaves the
 old version intact rather than a half-converted file.
+
+A damaged catalog (truncated, overwritten, emptied) is refused, never
+repaired or replaced: it is checked when opened, any later database error is
+turned into the same refusal, and a consistent copy is kept beside it before
+each migration and before each `make` (`backup`), which the refusal names.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet.errors import UserError
+from sneakernet.policy import atomic_path
 
 KINDS = ("video", "audio", "book", "encyclopedia", "other")
 STATES = ("new", "prepared", "failed")
@@ -156,14 +162,24 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Bring the catalog up to `target`; returns the version it had before."""
+def migrate(
+    db: sqlite3.Connection,
+    target: int = SCHEMA_VERSION,
+    before: Callable[[int], None] | None = None,
+) -> int:
+    """Bring the catalog up to `target`; returns the version it had before.
+
+    `before(version)` is called once before the first migration runs (to back
+    the catalog up).
+    """
     found = db.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
         raise UserError(
             f"the catalog was written by a newer sneakernet (schema {found}, this one knows "
             f"{SCHEMA_VERSION}); upgrade sneakernet"
         )
+    if before is not None and 0 < found < target:
+        before(found)
     for version in range(found, target):
         db.execute("BEGIN")
         try:
@@ -183,6 +199,106 @@ FROM items i LEFT JOIN groups g ON g.id = i.group_id
 """
 
 
+# Copies kept beside the catalog: before each `make`, and before migrating from schema N.
+BACKUP_MAKE = "before-make"
+BACKUP_MIGRATION = "before-migration-from-schema-{version}"
+
+
+def backup_path(path: Path, reason: str) -> Path:
+    """Where the copy of catalog `path` kept for `reason` lives (beside it)."""
+    return path.with_name(f"{path.stem}.{reason}{path.suffix}")
+
+
+def backups(path: Path) -> list[Path]:
+    """The copies kept of catalog `path`, newest first."""
+    found = [p for p in path.parent.glob(f"{path.stem}.before-*{path.suffix}") if p.is_file()]
+    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+
+
+def restore_hint(path: Path) -> str:
+    """What to do about a damaged catalog: the newest backup to copy back, or a new start."""
+    kept = backups(path)
+    start_over = f"or move it aside and run `sneakernet init {path.parent.parent}` for an empty one"
+    if kept:
+        return (
+            f"restore the copy kept before the last change: `cp '{kept[0]}' '{path}'`, {start_over}"
+        )
+    return f"restore it from your own backup, {start_over} and add the library again"
+
+
+class CatalogDamaged(UserError):
+    """The catalog file is not a sound catalog; it is refused, never replaced."""
+
+    def __init__(self, message: str, what: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
+def _damaged(path: Path, what: str) -> CatalogDamaged:
+    what = _one_line(what)
+    return CatalogDamaged(f"the catalog {path} is damaged ({what}); {restore_hint(path)}", what)
+
+
+def _database_error(path: Path, exc: sqlite3.Error) -> UserError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return UserError(
+            f"the catalog {path} is in use by another sneakernet; wait for it to finish"
+        )
+    if isinstance(exc, sqlite3.OperationalError) and (
+        "readonly" in text or "unable to open" in text or "disk I/O" in text or "full" in text
+    ):
+        return UserError(
+            f"cannot write the catalog {path}: {text}; check the disk and its permissions"
+        )
+    return _damaged(path, text)
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(text.replace("*** in database main ***", "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose database errors are refusals naming the catalog and its backup."""
+
+    catalog_path: Path
+
+    def execute(self, *args, **kwargs) -> _Rows:
+        """Run a statement and read all its rows (a damaged page can show up on any row)."""
+        try:
+            cursor = super().execute(*args, **kwargs)
+            return _Rows(cursor.fetchall(), cursor.rowcount, cursor.lastrowid)
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise _database_error(self.catalog_path, exc) from exc
+        except UnicodeDecodeError as exc:
+            raise _damaged(self.catalog_path, "a text value is not valid UTF-8") from exc
+
+
+class _Rows:
+    """The rows of one statement, read already."""
+
+    def __init__(self, rows: list, rowcount: int, lastrowid: int | None) -> None:
+        self.rows, self.rowcount, self.lastrowid = rows, rowcount, lastrowid
+
+    def fetchall(self) -> list:
+        return self.rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def _connect(path: Path) -> _Connection:
+    db = sqlite3.connect(path, isolation_level=None, factory=_Connection)
+    db.catalog_path = path
+    return db
+
+
 class Catalog:
     """Items of one project; every change is committed at once."""
 
@@ -192,15 +308,71 @@ class Catalog:
         self.migrated_from = migrated_from
 
     @classmethod
-    def open(cls, path: Path) -> Catalog:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def open(cls, path: Path, *, create: bool = True) -> Catalog:
+        """Open (or, with `create`, start) the catalog; a damaged one is refused.
+
+        A catalog that exists is checked (`PRAGMA quick_check`) before it is
+        used. A 0-byte file is refused rather than taken for a new catalog:
+        it is what a crash or a full disk leaves of one.
+        """
+        path = Path(path)
         try:
-            db = sqlite3.connect(path, isolation_level=None)
+            size = path.stat().st_size
+        except FileNotFoundError:
+            if not create:
+                raise UserError(
+                    f"the project has no catalog ({path} is missing); {restore_hint(path)}"
+                ) from None
+            size = None
+        except OSError as exc:
+            raise UserError(f"cannot read the catalog {path}: {exc.strerror}") from None
+        if size is not None and not path.is_file():
+            raise UserError(f"the catalog {path} is not a file; move it aside")
+        if size == 0:
+            raise _damaged(path, "it is empty, 0 bytes")
+        if size is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = _connect(path)
+        except sqlite3.Error as exc:
+            raise _database_error(path, exc) from exc
+        kept: list[Path] = []
+
+        def keep_copy(version: int) -> None:
+            # The first copy of each older schema is kept: it is the one to go back to.
+            dst = backup_path(path, BACKUP_MIGRATION.format(version=version))
+            if not dst.exists():
+                _copy(db, dst)
+                kept.append(dst)
+
+        try:
+            if size is not None:
+                problems = [row[0] for row in db.execute("PRAGMA integrity_check(3)")]
+                if problems != ["ok"]:
+                    raise _damaged(path, "; ".join(map(str, problems)))
             db.execute("PRAGMA foreign_keys = ON")
-            found = migrate(db)
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"cannot open the catalog {path}: {exc}") from exc
-        return cls(db, path, found)
+            found = migrate(db, before=keep_copy)
+        except BaseException as exc:
+            db.close()
+            # A failed migration left the catalog as it was: the copy is not needed.
+            for copy in kept:
+                copy.unlink(missing_ok=True)
+            if kept and isinstance(exc, CatalogDamaged):
+                raise _damaged(path, exc.what) from exc
+            raise
+        catalog = cls(db, path, found)
+        try:
+            catalog.items()  # every value of every item checked once
+        except BaseException:
+            db.close()
+            raise
+        return catalog
+
+    def backup(self, reason: str = BACKUP_MAKE) -> Path:
+        """Keep a consistent copy of the catalog beside it (replacing the last for `reason`)."""
+        dst = backup_path(self.path, reason)
+        _copy(self.db, dst)
+        return dst
 
     def close(self) -> None:
         self.db.close()
@@ -263,8 +435,33 @@ class Catalog:
             )
         ]
 
-    @staticmethod
-    def _item(row, tags: list[str]) -> Item:
+    # Column types of a row of _SELECT: a damaged catalog can hold any value anywhere.
+    _COLUMNS = (
+        ("id", int, False),
+        ("hash", str, False),
+        ("path", str, False),
+        ("size", int, False),
+        ("kind", str, False),
+        ("priority", int, False),
+        ("group", str, True),
+        ("position", int, True),
+        ("duration", (int, float), True),
+        ("state", str, False),
+        ("state_reason", str, True),
+        ("prepared_size", int, True),
+        ("prepared_path", str, True),
+    )
+
+    def _item(self, row, tags: list[str]) -> Item:
+        for value, (name, kind, optional) in zip(row, self._COLUMNS, strict=True):
+            if not (isinstance(value, kind) or (optional and value is None)):
+                raise _damaged(
+                    self.path, f"item {row[0]!r} has {name} {_one_line(repr(value), 40)}"
+                )
+        if row[4] not in KINDS or row[9] not in STATES or row[3] < 0:
+            raise _damaged(self.path, f"item {row[0]} has kind {row[4]!r}, state {row[9]!r}")
+        if not all(isinstance(tag, str) for tag in tags):
+            raise _damaged(self.path, f"item {row[0]} has a tag that is not text")
         return Item(
             id=row[0],
             hash=row[1],
@@ -373,6 +570,23 @@ class Catalog:
 
     def _transaction(self):
         return _Transaction(self.db)
+
+
+def _copy(db: sqlite3.Connection, dst: Path) -> None:
+    """A consistent copy of the open catalog `db`, written all at once under `dst`."""
+    try:
+        with atomic_path(dst) as tmp:
+            copy = sqlite3.connect(tmp)
+            try:
+                db.backup(copy)
+            finally:
+                copy.close()
+    except sqlite3.Error as exc:
+        raise _database_error(db.catalog_path, exc) from exc
+    except OSError as exc:
+        raise UserError(
+            f"cannot keep a copy of the catalog as {dst}: {exc.strerror}; free some space"
+        ) from None
 
 
 class _Transaction:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet.errors import UserError
-from sneakernet.policy import atomic_write
+from sneakernet.policy import CACHEDIR_SIGNATURE, CACHEDIR_TAG, atomic_write
 from sneakernet.sizes import parse_card_size, sold_capacity
 
 CONFIG_NAME = "sneakernet.toml"
@@ -62,10 +62,11 @@ class Project:
     def cache_dir(self) -> Path:
         return self.state_dir / CACHE_DIR
 
-    def open_catalog(self):
+    def open_catalog(self, *, create: bool = False):
+        """The project's catalog; a missing or damaged one is refused (only `init` creates it)."""
         from sneakernet.library.catalog import Catalog
 
-        return Catalog.open(self.catalog_path)
+        return Catalog.open(self.catalog_path, create=create)
 
 
 def load_config(path: Path) -> Config:
@@ -97,7 +98,12 @@ def init_project(directory: Path) -> tuple[Project, bool]:
         atomic_write(config_path, DEFAULT_CONFIG)
     project = Project(directory, load_config(config_path))
     project.cache_dir.mkdir(parents=True, exist_ok=True)
-    project.open_catalog().close()
+    tag = project.cache_dir / CACHEDIR_TAG
+    if not tag.exists():
+        atomic_write(
+            tag, CACHEDIR_SIGNATURE + b"\n# sneakernet's prepared copies; made again on need\n"
+        )
+    project.open_catalog(create=True).close()
     return project, created
 
 

@@ -18,10 +18,8 @@ from pathlib import Path
 from sneakernet import fat
 from sneakernet.errors import UserError
 from sneakernet.plan.planner import CardPlan, Plan
-from sneakernet.policy import atomic_write
+from sneakernet.policy import MANIFEST_FORMAT, atomic_write
 from sneakernet.toolchain import differences, fingerprint, versions
-
-MANIFEST_FORMAT = "sneakernet-card-manifest"
 
 
 @dataclass

@@ -15,10 +15,10 @@ from sneakernet import ui
 from sneakernet.errors import UserError
 from sneakernet.plan.model import LeftOut, PlanFile
 from sneakernet.plan.planner import CardPlan, Plan
-from sneakernet.policy import atomic_write
+from sneakernet.policy import PLAN_FORMAT, atomic_write
 from sneakernet.sizes import human_size
 
-FORMAT = "sneakernet-plan"
+FORMAT = PLAN_FORMAT
 VERSION = 1
 
 
@@ -88,7 +88,14 @@ def plan_from_dict(data: dict) -> Plan:
 def write_plan(plan: Plan, path: Path) -> None:
     """Write to a temporary name, then rename: never a half-written plan."""
     text = json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    atomic_write(path, text)
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        where = path.parent if not path.parent.is_dir() else path
+        raise UserError(
+            f"cannot write the plan to {path}: {exc.strerror} ({where}); "
+            "give -o a file in a folder that exists and you can write"
+        ) from None
 
 
 def read_plan(path: Path) -> Plan:
