@@ -536,15 +536,20 @@ REVIEWED_TEXT = [
     "The meeting is at the usual place.",
     "Bring the second reel. Inserted words.",
     "Moved here.",
-    "Bold now.",
+    "Bold now. Shown.",
     "Kept cell.",
     "",
 ]
 
 
 def make_reviewed_docx(folder: Path, name: str = "reviewed.docx") -> Sample:
-    """A document under review: comments, deletions, moves, old formatting, a deleted row."""
+    """A document under review: comments, deletions, moves, old formatting, a deleted row.
+
+    Also what a reader never sees: a hidden run, a document variable, custom XML
+    data and a thumbnail.
+    """
     p = planted
+    thumbnail, thumbnail_planted = _jpeg_bytes(folder, "docx-thumbnail")
     w = W.decode()
     who = f'w:author="{p("ReviewAuthor")}" w:date="2019-03-04T05:06:07Z"'
     body = (
@@ -563,7 +568,9 @@ def make_reviewed_docx(folder: Path, name: str = "reviewed.docx") -> Sample:
         '<w:moveToRangeEnd w:id="5"/></w:p>'
         f'<w:p><w:pPr><w:pPrChange w:id="7" {who}><w:pPr><w:jc w:val="center"/></w:pPr></w:pPrChange></w:pPr>'
         f'<w:r><w:rPr><w:b/><w:rPrChange w:id="8" {who}><w:rPr><w:rFonts w:ascii="{p("OldFont")}"/>'
-        "</w:rPr></w:rPrChange></w:rPr><w:t>Bold now.</w:t></w:r></w:p>"
+        "</w:rPr></w:rPrChange></w:rPr><w:t>Bold now.</w:t></w:r>"
+        f"<w:r><w:rPr><w:vanish/></w:rPr><w:t>{p('HiddenText')}</w:t></w:r>"
+        '<w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t xml:space="preserve"> Shown.</w:t></w:r></w:p>'
         "<w:tbl><w:tblPr/><w:tblGrid><w:gridCol/></w:tblGrid>"
         f'<w:tr><w:trPr><w:del w:id="9" {who}/></w:trPr><w:tc><w:p><w:r><w:delText>{p("DeletedRow")}'
         "</w:delText></w:r></w:p></w:tc></w:tr>"
@@ -610,12 +617,16 @@ def make_reviewed_docx(folder: Path, name: str = "reviewed.docx") -> Sample:
                 ),
                 ("http://schemas.microsoft.com/office/2011/relationships/people", "people.xml"),
                 (f"{base}/settings", "settings.xml"),
+                (f"{base}/customXml", "../customXml/item1.xml"),
             ],
             1,
         )
     )
     doc_rels = f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS.decode()}">{rels}</Relationships>'
-    settings = f'<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="{w}"><w:trackRevisions/></w:settings>'
+    settings = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="{w}"><w:trackRevisions/>'
+        f'<w:docVars><w:docVar w:name="Owner" w:val="{p("DocVariable")}"/></w:docVars></w:settings>'
+    )
     members = [
         *_office_package(
             "Review",
@@ -629,9 +640,20 @@ def make_reviewed_docx(folder: Path, name: str = "reviewed.docx") -> Sample:
         ("word/people.xml", people),
         ("word/settings.xml", settings.encode()),
         ("word/_rels/document.xml.rels", doc_rels.encode()),
+        ("customXml/item1.xml", f"<form><owner>{p('CustomXmlData')}</owner></form>".encode()),
+        ("docProps/thumbnail.jpeg", thumbnail),
     ]
+    members[1] = (
+        "_rels/.rels",
+        members[1][1].replace(
+            b"</Relationships>",
+            b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/package/2006/'
+            b'relationships/metadata/thumbnail" Target="docProps/thumbnail.jpeg"/></Relationships>',
+        ),
+    )
     _zip(folder / name, members)
-    strings = _props_planted("Review")
+    strings = _props_planted("Review") + [p("HiddenText"), p("DocVariable"), p("CustomXmlData")]
+    strings += [s for s in thumbnail_planted if "AfterEOI" not in s]
     strings += [p(s) for s in ("ReviewAuthor", "DeletedWords", "MovedAway", "OldFont")]
     strings += [p(s) for s in ("DeletedRow", "DeletedParagraph", "AskMrPark", "DurableId")]
     strings += [p("ParaId")[:8], p("Reviewer"), "Dandong"]

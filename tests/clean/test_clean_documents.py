@@ -62,8 +62,9 @@ ZIP_DOCS = ["docx", "xlsx", "pptx", "odt", "epub"]
 
 
 def _reviewers(name: str) -> bool:
-    """Comment parts and lists of commenters: not the document, removed by cleaning."""
-    return re.search(r"comment|people\.xml|persons/|authors\.xml", name, re.I) is not None
+    """Comment parts, lists of commenters, custom XML data and thumbnails: removed by cleaning."""
+    pattern = r"comment|people\.xml|persons/|authors\.xml|^customXml/|^docProps/thumbnail"
+    return re.search(pattern, name, re.I) is not None
 
 
 def _texts(path) -> list[str]:

@@ -53,6 +53,10 @@ def test_docx_comments_and_revisions_removed_text_kept(tmp_path):
     for word in ("DeletedWords", "MovedAway", "DeletedRow", "DeletedParagraph"):
         assert planted(word) in deleted
     assert "OOXML:word/document.xml:formatting changes" in found
+    assert planted("HiddenText") in found["OOXML:word/document.xml:hidden text"]
+    assert planted("DocVariable") in found["OOXML:word/settings.xml:document variables"]
+    assert planted("CustomXmlData") in found["OOXML:customXml/item1.xml"]
+    assert "OOXML:docProps/thumbnail.jpeg" in found
 
     out = tmp_path / "out" / sample.name
     out.parent.mkdir()
@@ -61,10 +65,11 @@ def test_docx_comments_and_revisions_removed_text_kept(tmp_path):
     with zipfile.ZipFile(out) as z:
         assert z.testzip() is None
         members = z.namelist()
-        assert not [n for n in members if re.search(r"comment|people", n, re.I)]
+        assert not [n for n in members if re.search(r"comment|people|customXml|thumb", n, re.I)]
         blob = b"".join(z.read(n) for n in members)
         assert PLANT not in blob and b"Dandong" not in blob
-        for tag in (b"<w:del", b"<w:ins", b"<w:moveFrom", b"<w:moveTo", b"Change ", b"<w:comment"):
+        for tag in (b"<w:del", b"<w:ins", b"<w:moveFrom", b"<w:moveTo", b"Change ", b"<w:comment",
+                    b"<w:vanish/>", b"<w:docVar"):  # fmt: skip
             assert tag not in blob
         assert _dangling(z) == []
         document = z.read("word/document.xml")

@@ -121,6 +121,7 @@ def _findings(members: list[ziputil.Member]) -> list[Finding]:
             continue
         if officereview.WORD_PART.fullmatch(m.name):
             out += officereview.word_findings(m.name, m.data)
+            out += officereview.hidden_findings(m.name, m.data)
         if m.name in EMPTY_PROPERTIES:
             for element, text in xmlrules.element_values(m.data):
                 out.append(Finding(f"OOXML:{m.name}:{element}", text, "document properties"))

@@ -14,7 +14,10 @@ finished document sees, so both go:
   with their words (a deleted table row or cell with all its text); records
   of earlier formatting are dropped;
 - Excel's revision log of shared workbooks (old cell values) and its user
-  list are dropped.
+  list are dropped;
+- what a reader never sees goes too: hidden runs (`w:vanish` in the run's own
+  properties), document variables (`w:docVars`), custom XML data parts and
+  the first-page thumbnail.
 
 The XML is edited as bytes (never re-serialised), element by element, with
 nesting respected; the namespace prefix bound to WordprocessingML is looked
@@ -43,6 +46,10 @@ REVIEW_PARTS = re.compile(
     r"|xl/revisions/.*|xl/usernames\.xml"
     r"|ppt/comments/.*|ppt/commentAuthors\.xml|ppt/authors\.xml"
 )
+# Parts that are not what a reader sees: the thumbnail Office renders of the
+# first page (as it was when last saved), and custom XML data parts (form data,
+# SharePoint columns, add-in state).
+HIDDEN_PARTS = re.compile(r"docProps/thumbnail\.\w+|customXml/.*")
 WORD_PART = re.compile(r"word/.*\.xml")
 VML_DRAWING = re.compile(r"xl/drawings/.*\.vml")
 NS_R = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -170,15 +177,60 @@ def _is_comment_drawing(data: bytes) -> bool:
 
 
 def review_part(m: ziputil.Member) -> bool:
-    """Whether the whole member is reviewers' material (dropped by cleaning)."""
-    if REVIEW_PARTS.fullmatch(m.name):
+    """Whether the whole member is dropped by cleaning (reviewers' or hidden material)."""
+    if REVIEW_PARTS.fullmatch(m.name) or HIDDEN_PARTS.fullmatch(m.name):
         return True
     return bool(VML_DRAWING.fullmatch(m.name)) and _is_comment_drawing(m.data)
 
 
 def part_findings(m: ziputil.Member) -> list[Finding]:
+    if m.name.startswith("docProps/thumbnail"):
+        why = "a picture of the first page as it was when last saved"
+        return [Finding(f"OOXML:{m.name}", f"{len(m.data)} bytes", why)]
+    if m.name.startswith("customXml/"):
+        if m.name.endswith(".rels") or "itemProps" in m.name:
+            return []  # bookkeeping of the data part, reported with it
+        text = text_of(m.data) or f"{len(m.data)} bytes"
+        return [Finding(f"OOXML:{m.name}", shorten(text), "custom XML data: form and site data")]
     text = text_of(m.data) or "present"
     return [Finding(f"OOXML:{m.name}", shorten(text), WHY_COMMENTS)]
+
+
+def _hidden_runs(data: bytes, prefix: bytes) -> list[tuple[int, int]]:
+    """Runs whose own properties hide them (`w:vanish`): text a reader never sees."""
+    vanish = re.compile(rb"<" + re.escape(_qn(prefix, b"vanish")) + rb"(?:\s[^>]*?)?/>", re.S)
+    off = re.compile(rb'\s(?:[\w.-]+:)?val="(?:0|false|off)"')
+    spans = []
+    for start, end in element_spans(data, _qn(prefix, b"r"), nested=True):
+        run = data[start:end]
+        props = element_spans(run, _qn(prefix, b"rPr"))
+        if not props:
+            continue
+        own = run[props[0][0] : props[0][1]]
+        if any(not off.search(m.group(0)) for m in vanish.finditer(own)):
+            spans.append((start, end))
+    return spans
+
+
+def hide_nothing(data: bytes) -> bytes:
+    """A WordprocessingML part without hidden runs and document variables."""
+    prefix = _prefix(data)
+    data = drop_spans(data, _hidden_runs(data, prefix))
+    return drop_elements(data, _qn(prefix, b"docVars"))
+
+
+def hidden_findings(name: str, data: bytes) -> list[Finding]:
+    prefix = _prefix(data)
+    out = []
+    hidden = [text_of(data[s:e]) for s, e in _hidden_runs(data, prefix)]
+    if hidden:
+        shown = " | ".join(t for t in hidden if t) or f"{len(hidden)} runs"
+        out.append(Finding(f"OOXML:{name}:hidden text", shorten(shown), "text a reader never sees"))
+    for s, e in element_spans(data, _qn(prefix, b"docVars")):
+        values = re.findall(rb'\s(?:[\w.-]+:)?val="([^"]*)"', data[s:e])
+        shown = " | ".join(v.decode("utf-8", "replace") for v in values) or "present"
+        out.append(Finding(f"OOXML:{name}:document variables", shorten(shown), "hidden values"))
+    return out
 
 
 def _source_of_rels(name: str) -> str:
@@ -233,5 +285,5 @@ def remove_review(members: list[ziputil.Member]) -> list[ziputil.Member]:
                     m.data,
                 )
         if WORD_PART.fullmatch(m.name):
-            m.data = accept_revisions(m.data)
+            m.data = hide_nothing(accept_revisions(m.data))
     return kept
