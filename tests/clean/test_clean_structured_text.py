@@ -38,13 +38,6 @@ def _eps() -> str:
     )
 
 
-def _rtf() -> str:
-    return (
-        "{\\rtf1\\ansi{\\info{\\author " + P("RtfAuthor") + "}{\\operator " + P("RtfOperator")
-        + "}{\\creatim\\yr2019\\mo3\\dy4}}\\pard Plain words.\\par}\n"
-    )  # fmt: skip
-
-
 def _vcard() -> str:
     return (
         f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{P('VcardName')}\r\n"
@@ -89,7 +82,6 @@ def _svg() -> str:
 STRUCTURED = {
     "sidecar.xmp": (_xmp, "XMP sidecar"),
     "figure.eps": (_eps, "PostScript"),
-    "letter.rtf": (_rtf, "RTF"),
     "friend.vcf": (_vcard, "vCard"),
     "meeting.ics": (_ical, "iCalendar"),
     "sky.fits": (_fits, "FITS"),
@@ -101,7 +93,6 @@ STRUCTURED = {
 EXIFTOOL_SHOWS = {
     "sidecar.xmp": "XmpCreator",
     "figure.eps": "EpsCreator",
-    "letter.rtf": "RtfAuthor",
     "friend.vcf": "VcardName",
     "meeting.ics": "IcalOrganizer",
     "sky.fits": "FitsObserver",
@@ -191,7 +182,7 @@ def test_html_meta_dublin_core_and_tool_comments_removed(tmp_path):
     assert inspect_file(out) == []
 
 
-@pytest.mark.parametrize("name", ["sidecar.xmp", "figure.eps", "letter.rtf"])
+@pytest.mark.parametrize("name", ["sidecar.xmp", "figure.eps", "friend.vcf"])
 def test_make_leaves_structured_text_off_with_the_reason(tmp_path, name):
     from sneakernet.errors import ItemFailed
     from sneakernet.library.catalog import Item

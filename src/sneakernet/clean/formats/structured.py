@@ -4,7 +4,7 @@ Anything that decodes as text used to be passed through as plain text, with
 whatever metadata its format carries. These formats are recognised here so
 that the text cleaner refuses them (each with the reason an operator can act
 on) unless a cleaner of their own took them first (HTML, SAMI, ASS come
-before the text cleaner in the registry).
+before the text cleaner in the registry, and so does RTF).
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ KINDS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
             "PostScript/EPS: its header comments name the creator, title and date"
             " (%%Creator, %%Title, %%CreationDate); convert it to PDF first",
             rb"%!PS",
-        ),
-        (
-            "RTF: its {\\info} group names the author and dates; save it as DOCX or ODT first",
-            rb"\{\\rtf",
         ),
         ("a vCard: names, e-mail addresses and phone numbers", rb"BEGIN:VCARD\b"),
         ("an iCalendar file: organisers, attendees and places", rb"BEGIN:VCALENDAR\b"),
