@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import av
@@ -71,3 +72,51 @@ def test_truncated_avi_is_refused(dirty_avi: Path, tmp_path: Path) -> None:
     cut.write_bytes(dirty_avi.read_bytes()[:4000])
     with pytest.raises(CleanError, match="truncated AVI"):
         clean_file(cut, tmp_path / "out.avi", CleanOptions())
+
+
+def _ffmpeg_errors(path: Path) -> str:
+    """What the bundled ffmpeg complains about while decoding every frame."""
+    from sneakernet.media import ffmpeg
+
+    argv = [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i"]
+    proc = subprocess.run(
+        [*argv, ffmpeg.file_url(path), "-f", "null", "-"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr
+
+
+@pytest.fixture
+def mpeg4_avi(tmp_path: Path) -> Path:
+    # Key frames every 5 frames: FFmpeg repeats its name in each of them.
+    return make_media(tmp_path / "asp.avi", *video_source(2), *audio_source(2),
+                      "-c:v", "mpeg4", "-g", "5", "-bf", "2", "-c:a", "libmp3lame")  # fmt: skip
+
+
+def test_avi_mpeg4_encoder_name_blanked_pictures_identical(mpeg4_avi: Path, tmp_path: Path):
+    data = mpeg4_avi.read_bytes()
+    assert data.count(b"Lavc") >= 4 and b"FMP4" in data
+    fields = {f.field: f.value for f in inspect_file(mpeg4_avi)}
+    assert "Lavc" in fields["MPEG4:encoder string"]
+    dst = tmp_path / "clean.avi"
+    clean_file(mpeg4_avi, dst, CleanOptions())
+    assert_nothing_left(dst, [], MARKERS)
+    for marker in (b"Lavc", b"FFmpeg", b"XviD", b"DivX", b"Lavf"):
+        assert marker not in dst.read_bytes()
+    assert inspect_file(dst) == []
+    assert dst.stat().st_size == mpeg4_avi.stat().st_size, "nothing moved"
+    assert _ffmpeg_errors(dst) == ""
+    assert _pictures(dst) == _pictures(mpeg4_avi)
+    assert len(_pictures(dst)) == 20
+    assert decoded_audio(dst) == decoded_audio(mpeg4_avi)
+
+
+def test_avi_mpeg4_from_ffmpeg_tagged_xvid_is_refused(tmp_path: Path):
+    src = make_media(tmp_path / "tagged.avi", *video_source(), "-c:v", "mpeg4", "-vtag", "XVID")
+    before = src.read_bytes()
+    dst = tmp_path / "out" / "tagged.avi"
+    dst.parent.mkdir()
+    with pytest.raises(CleanError, match="tagged XVID but FFmpeg wrote it"):
+        clean_file(src, dst, CleanOptions())
+    assert list(dst.parent.iterdir()) == []
+    assert src.read_bytes() == before

@@ -250,3 +250,27 @@ def test_mp4_subtitle_and_opus_entries_survive_intact(tmp_path: Path) -> None:
     assert decoded_audio(dst) == decoded_audio(src)
     with av.open(str(dst)) as container:
         assert [s.codec_context.name for s in container.streams] == ["h264", "opus", "mov_text"]
+
+
+def test_mov_handler_vendor_code_naming_the_camera_maker_removed(tmp_path: Path) -> None:
+    src = make_media(tmp_path / "camera.mov", *video_source(), *audio_source(),
+                     "-c:v", "libx264", "-c:a", "aac", "-f", "mov")  # fmt: skip
+    data = bytearray(src.read_bytes())
+    # Every handler box gets the vendor code a Panasonic camera writes ("pana").
+    count = 0
+    at = data.find(b"hdlr")
+    while at >= 0:
+        data[at + 16 : at + 20] = b"pana"
+        count += 1
+        at = data.find(b"hdlr", at + 4)
+    src.write_bytes(bytes(data))
+    assert count >= 2
+    shown = exiftool_tags(src)
+    assert "Handler Vendor ID" in shown and "Panasonic" in shown
+    assert "QuickTime:HandlerVendorID" in {f.field for f in inspect_file(src)}
+    dst = tmp_path / "clean.mov"
+    clean_file(src, dst, CleanOptions())
+    assert "Panasonic" not in exiftool_tags(dst)
+    assert b"pana" not in dst.read_bytes()
+    assert inspect_file(dst) == []
+    assert decode_all(dst) == decode_all(src)

@@ -371,6 +371,8 @@ PART_TYPES = {
     "xl/persons/person.xml": "application/vnd.ms-excel.person+xml",
     "ppt/commentAuthors.xml": OOXML + "presentationml.commentAuthors+xml",
     "ppt/comments/comment1.xml": OOXML + "presentationml.comments+xml",
+    "word/commentsExtended.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml",
+    "word/commentsIds.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsIds+xml",
 }
 
 
@@ -474,7 +476,8 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     comments = (
         f'<?xml version="1.0" encoding="UTF-8"?><w:comments xmlns:w="{W.decode()}">'
         f'<w:comment w:id="0" w:author="{p("DocxCommentAuthor")}" w:initials="{p("DocxInitials")}"'
-        ' w:date="2019-03-04T05:06:07Z"><w:p><w:r><w:t>Looks fine.</w:t></w:r></w:p></w:comment></w:comments>'
+        ' w:date="2019-03-04T05:06:07Z"><w:p><w:r><w:t>'
+        f"{p('DocxCommentText')}</w:t></w:r></w:p></w:comment></w:comments>"
     ).encode()
     settings = (
         f'<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="{W.decode()}">'
@@ -512,7 +515,7 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     path = folder / name
     _zip(path, members)
     strings = _props_planted("Docx") + [
-        p(s) for s in ("DocxInsAuthor", "DocxCommentAuthor", "DocxInitials")
+        p(s) for s in ("DocxInsAuthor", "DocxCommentAuthor", "DocxInitials", "DocxCommentText")
     ]
     strings += [
         p("DocxPerson"),
@@ -524,6 +527,136 @@ def make_docx(folder: Path, name: str = "letter.docx") -> Sample:
     ]
     strings += [p("SharePointUser"), p("SharePointAccount"), p("SharePointSite")]
     strings += [p("DocxDocId"), p("TenantId"), "2019-03-04T05:06:07Z"] + image_planted
+    return Sample(name, "office", strings)
+
+
+W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+# What a reader of the reviewed document sees, paragraph by paragraph.
+REVIEWED_TEXT = [
+    "The meeting is at the usual place.",
+    "Bring the second reel. Inserted words.",
+    "Moved here.",
+    "Bold now. Shown.",
+    "Kept cell.",
+    "",
+]
+
+
+def make_reviewed_docx(folder: Path, name: str = "reviewed.docx") -> Sample:
+    """A document under review: comments, deletions, moves, old formatting, a deleted row.
+
+    Also what a reader never sees: a hidden run, a document variable, custom XML
+    data and a thumbnail.
+    """
+    p = planted
+    thumbnail, thumbnail_planted = _jpeg_bytes(folder, "docx-thumbnail")
+    w = W.decode()
+    who = f'w:author="{p("ReviewAuthor")}" w:date="2019-03-04T05:06:07Z"'
+    body = (
+        '<w:p><w:commentRangeStart w:id="0"/><w:r><w:t>The meeting is at the usual place.</w:t></w:r>'
+        '<w:commentRangeEnd w:id="0"/><w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr>'
+        '<w:commentReference w:id="0"/></w:r></w:p>'
+        '<w:p><w:r><w:t xml:space="preserve">Bring the </w:t></w:r>'
+        f'<w:del w:id="1" {who}><w:r><w:delText xml:space="preserve">{p("DeletedWords")} </w:delText></w:r></w:del>'
+        "<w:r><w:t>second reel.</w:t></w:r>"
+        f'<w:ins w:id="2" {who}><w:r><w:t xml:space="preserve"> Inserted words.</w:t></w:r></w:ins></w:p>'
+        f'<w:p><w:moveFromRangeStart w:id="3" {who} w:name="move1"/>'
+        f'<w:moveFrom w:id="4" {who}><w:r><w:t>{p("MovedAway")}</w:t></w:r></w:moveFrom>'
+        '<w:moveFromRangeEnd w:id="3"/>'
+        f'<w:moveToRangeStart w:id="5" {who} w:name="move1"/>'
+        f'<w:moveTo w:id="6" {who}><w:r><w:t>Moved here.</w:t></w:r></w:moveTo>'
+        '<w:moveToRangeEnd w:id="5"/></w:p>'
+        f'<w:p><w:pPr><w:pPrChange w:id="7" {who}><w:pPr><w:jc w:val="center"/></w:pPr></w:pPrChange></w:pPr>'
+        f'<w:r><w:rPr><w:b/><w:rPrChange w:id="8" {who}><w:rPr><w:rFonts w:ascii="{p("OldFont")}"/>'
+        "</w:rPr></w:rPrChange></w:rPr><w:t>Bold now.</w:t></w:r>"
+        f"<w:r><w:rPr><w:vanish/></w:rPr><w:t>{p('HiddenText')}</w:t></w:r>"
+        '<w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t xml:space="preserve"> Shown.</w:t></w:r></w:p>'
+        "<w:tbl><w:tblPr/><w:tblGrid><w:gridCol/></w:tblGrid>"
+        f'<w:tr><w:trPr><w:del w:id="9" {who}/></w:trPr><w:tc><w:p><w:r><w:delText>{p("DeletedRow")}'
+        "</w:delText></w:r></w:p></w:tc></w:tr>"
+        "<w:tr><w:tc><w:p><w:r><w:t>Kept cell.</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+        f'<w:p><w:pPr><w:rPr><w:del w:id="10" {who}/></w:rPr></w:pPr>'
+        f'<w:del w:id="11" {who}><w:r><w:delText>{p("DeletedParagraph")}</w:delText></w:r></w:del></w:p>'
+    )
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{w}">'
+        f"<w:body>{body}<w:sectPr/></w:body></w:document>"
+    ).encode()
+    comments = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:comments xmlns:w="{w}">'
+        f'<w:comment w:id="0" {who} w:initials="RA"><w:p><w:r><w:annotationRef/></w:r>'
+        f"<w:r><w:t>{p('AskMrPark')} about the Dandong route</w:t></w:r></w:p></w:comment></w:comments>"
+    ).encode()
+    comments_ex = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w15:commentsEx xmlns:w15="{W15}">'
+        f'<w15:commentEx w15:paraId="{p("ParaId")[:8]}" w15:done="0"/></w15:commentsEx>'
+    ).encode()
+    comments_ids = (
+        '<?xml version="1.0" encoding="UTF-8"?><w16cid:commentsIds'
+        ' xmlns:w16cid="http://schemas.microsoft.com/office/word/2016/wordml/cid">'
+        f'<w16cid:commentId w16cid:paraId="0A0B0C0D" w16cid:durableId="{p("DurableId")}"/>'
+        "</w16cid:commentsIds>"
+    ).encode()
+    people = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w15:people xmlns:w15="{W15}">'
+        f'<w15:person w15:author="{p("Reviewer")}"/></w15:people>'
+    ).encode()
+    base = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{kind}" Target="{target}"/>'
+        for i, (kind, target) in enumerate(
+            [
+                (f"{base}/comments", "comments.xml"),
+                (
+                    "http://schemas.microsoft.com/office/2011/relationships/commentsExtended",
+                    "commentsExtended.xml",
+                ),
+                (
+                    "http://schemas.microsoft.com/office/2016/09/relationships/commentsIds",
+                    "/word/commentsIds.xml",
+                ),
+                ("http://schemas.microsoft.com/office/2011/relationships/people", "people.xml"),
+                (f"{base}/settings", "settings.xml"),
+                (f"{base}/customXml", "../customXml/item1.xml"),
+            ],
+            1,
+        )
+    )
+    doc_rels = f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS.decode()}">{rels}</Relationships>'
+    settings = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="{w}"><w:trackRevisions/>'
+        f'<w:docVars><w:docVar w:name="Owner" w:val="{p("DocVariable")}"/></w:docVars></w:settings>'
+    )
+    members = [
+        *_office_package(
+            "Review",
+            b"word/document.xml",
+            b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        ),
+        ("word/document.xml", document),
+        ("word/comments.xml", comments),
+        ("word/commentsExtended.xml", comments_ex),
+        ("word/commentsIds.xml", comments_ids),
+        ("word/people.xml", people),
+        ("word/settings.xml", settings.encode()),
+        ("word/_rels/document.xml.rels", doc_rels.encode()),
+        ("customXml/item1.xml", f"<form><owner>{p('CustomXmlData')}</owner></form>".encode()),
+        ("docProps/thumbnail.jpeg", thumbnail),
+    ]
+    members[1] = (
+        "_rels/.rels",
+        members[1][1].replace(
+            b"</Relationships>",
+            b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/package/2006/'
+            b'relationships/metadata/thumbnail" Target="docProps/thumbnail.jpeg"/></Relationships>',
+        ),
+    )
+    _zip(folder / name, members)
+    strings = _props_planted("Review") + [p("HiddenText"), p("DocVariable"), p("CustomXmlData")]
+    strings += [s for s in thumbnail_planted if "AfterEOI" not in s]
+    strings += [p(s) for s in ("ReviewAuthor", "DeletedWords", "MovedAway", "OldFont")]
+    strings += [p(s) for s in ("DeletedRow", "DeletedParagraph", "AskMrPark", "DurableId")]
+    strings += [p("ParaId")[:8], p("Reviewer"), "Dandong"]
     return Sample(name, "office", strings)
 
 
@@ -541,7 +674,9 @@ def make_xlsx(folder: Path, name: str = "budget.xlsx") -> Sample:
     ).encode()
     comments = (
         '<?xml version="1.0" encoding="UTF-8"?><comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f"<authors><author>{p('XlsxCommentAuthor')}</author></authors><commentList/></comments>"
+        f"<authors><author>{p('XlsxCommentAuthor')}</author></authors><commentList>"
+        f'<comment ref="A1" authorId="0"><text><r><t>{p("XlsxCommentText")}</t></r></text></comment>'
+        "</commentList></comments>"
     ).encode()
     person = (
         '<?xml version="1.0" encoding="UTF-8"?><personList xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">'
@@ -559,7 +694,7 @@ def make_xlsx(folder: Path, name: str = "budget.xlsx") -> Sample:
     ]
     _zip(folder / name, members)
     strings = _props_planted("Xlsx") + [p(s) for s in ("XlsxPathUser", "XlsxDocumentId")]
-    strings += [p("XlsxCommentAuthor"), p("XlsxPerson"), p("XlsxUserId")]
+    strings += [p("XlsxCommentAuthor"), p("XlsxPerson"), p("XlsxUserId"), p("XlsxCommentText")]
     return Sample(name, "office", strings)
 
 
@@ -571,7 +706,9 @@ def make_pptx(folder: Path, name: str = "slides.pptx") -> Sample:
     ).encode()
     comment = (
         b'<?xml version="1.0" encoding="UTF-8"?><p:cmLst xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
-        b'<p:cm authorId="1" dt="2019-03-04T05:06:07.000" idx="1"><p:pos x="10" y="10"/><p:text>ok</p:text></p:cm></p:cmLst>'
+        b'<p:cm authorId="1" dt="2019-03-04T05:06:07.000" idx="1"><p:pos x="10" y="10"/><p:text>'
+        + planted("PptxCommentText").encode()
+        + b"</p:text></p:cm></p:cmLst>"
     )
     revision_info = (
         '<?xml version="1.0"?><p1510:revInfo'
@@ -595,7 +732,7 @@ def make_pptx(folder: Path, name: str = "slides.pptx") -> Sample:
     ]
     _zip(folder / name, members)
     strings = _props_planted("Pptx") + [p("PptxAuthor"), p("PptxInitials"), "2019-03-04T05:06:07"]
-    strings += [p("PptxClientId")]
+    strings += [p("PptxClientId"), p("PptxCommentText")]
     return Sample(name, "office", strings)
 
 
@@ -623,10 +760,14 @@ def make_odt(folder: Path, name: str = "minutes.odt") -> Sample:
         "</office:automatic-styles><office:body><office:text>"
         '<text:tracked-changes><text:changed-region text:id="ct1"><text:insertion><office:change-info>'
         f"<dc:creator>{p('OdtChangeAuthor')}</dc:creator><dc:date>2019-03-04T05:06:07</dc:date>"
-        "</office:change-info></text:insertion></text:changed-region></text:tracked-changes>"
-        f'<text:p text:style-name="P1">{DOC_TEXT[0]}<office:annotation><dc:creator>{p("OdtCommentAuthor")}</dc:creator>'
+        "</office:change-info></text:insertion></text:changed-region>"
+        '<text:changed-region text:id="ct2"><text:deletion><office:change-info>'
+        "<dc:date>2019-03-04T05:06:07</dc:date></office:change-info>"
+        f"<text:p>{p('OdtDeletedText')}</text:p></text:deletion></text:changed-region></text:tracked-changes>"
+        f'<text:p text:style-name="P1">{DOC_TEXT[0]}<text:change text:change-id="ct2"/>'
+        '<text:change-start text:change-id="ct1"/><text:change-end text:change-id="ct1"/><office:annotation><dc:creator>{p("OdtCommentAuthor")}</dc:creator>'
         "<dc:date>2019-03-04T05:06:07</dc:date><meta:creator-initials>"
-        f"{p('OdtInitials')}</meta:creator-initials><text:p>note</text:p></office:annotation></text:p>"
+        f"{p('OdtInitials')}</meta:creator-initials><text:p>{p('OdtCommentText')}</text:p></office:annotation></text:p>"
         f"<text:p>{DOC_TEXT[1]}</text:p></office:text></office:body></office:document-content>"
     ).encode()
     settings = (
@@ -662,6 +803,7 @@ def make_odt(folder: Path, name: str = "minutes.odt") -> Sample:
     strings += [
         p(s) for s in ("OdtUserField", "OdtChangeAuthor", "OdtCommentAuthor", "OdtInitials")
     ]
+    strings += [p("OdtDeletedText"), p("OdtCommentText")]
     strings += [
         p("OdtPrinter"),
         p("OdtPrinterSetup"),
@@ -788,6 +930,7 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "ass": make_ass,
     "html": make_html,
     "docx": make_docx,
+    "docx-review": make_reviewed_docx,
     "xlsx": make_xlsx,
     "pptx": make_pptx,
     "odt": make_odt,

@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 
 from sneakernet.clean import redstar, registry
 from sneakernet.clean.base import SNIFF_BYTES, Cleaner, CleanError, CleanOptions, Finding
+from sneakernet.clean.formats import structured
+from sneakernet.clean.formats.text import looks_like_text
 from sneakernet.policy import atomic_path
 
 COPY_CHUNK = 8 * 1024 * 1024
@@ -117,6 +119,11 @@ def book_format(path: Path) -> str | None:
 def _choose(path: Path) -> Cleaner:
     cleaner = registry.choose(path)
     if cleaner is None:
+        with path.open("rb") as f:
+            head = f.read(SNIFF_BYTES)
+        why = structured.kind(head) if looks_like_text(head) else None
+        if why is not None:
+            raise UnknownFormat(f"unknown format: {why} (no cleaner removes that)")
         raise UnknownFormat(
             "unknown format: no cleaner recognises this content "
             "(copy it anyway with --allow-unknown, at your own risk)"

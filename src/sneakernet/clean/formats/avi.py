@@ -133,7 +133,7 @@ class AviCleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         with open(src, "rb") as f, atomic_output(dst) as out:
             marked, end = _blanks(f)
-            patches, _ = stream_patches(f, _riffs(f)[0])
+            patches, _ = stream_patches(f, _riffs(f)[0], refuse=True)
             copy_range(f, out, 0, end)
             for offset, replacement in patches:
                 out.seek(offset)

@@ -2,7 +2,8 @@
 
 AVI indexes point at absolute offsets, so stream data is patched in place:
 an H.264 SEI unit carrying x264's settings becomes a filler-data unit of the
-same size (decoders discard filler), and the ancillary bytes of MP3 audio
+same size (decoders discard filler), FFmpeg's name in MPEG-4 Part 2 user
+data ("Lavc60.3.100", in every key frame) becomes spaces, and the ancillary bytes of MP3 audio
 (where LAME writes its name and version) are zeroed. Decoded pictures and
 sound are unchanged.
 """
@@ -13,10 +14,17 @@ import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from sneakernet.clean.formats import h264sei, mp3
+from sneakernet.clean.base import CleanError, shorten
+from sneakernet.clean.formats import h264sei, mp3, mpeg4user
 from sneakernet.clean.formats._riff import Chunk, chunks
 
 _H264_TAGS = {b"H264", b"h264", b"X264", b"x264", b"AVC1", b"avc1", b"DAVC", b"VSSH"}
+# MPEG-4 Part 2 (ASP) video, by FourCC (compared in upper case).
+_MPEG4_TAGS = {b"FMP4", b"XVID", b"DIVX", b"DX50", b"MP4V", b"M4S2", b"MP4S", b"3IV2",
+               b"XVIX", b"RMP4", b"ZMP4", b"SIPP", b"DXGM", b"BLZ0", b"UMP4", b"WV1F"}  # fmt: skip
+# FourCCs from which FFmpeg's decoder guesses the encoder (Xvid, DivX 4) when no user
+# data names one, and then decodes with that encoder's IDCT and bug workarounds.
+_GUESSED_TAGS = {b"XVID", b"XVIX", b"RMP4", b"ZMP4", b"SIPP", b"DIVX"}
 _MP3_FORMAT = 0x55
 
 
@@ -80,14 +88,30 @@ def _is_h264(stream: _Stream) -> bool:
     return stream.kind == b"vids" and (stream.handler in _H264_TAGS or stream.codec in _H264_TAGS)
 
 
+def _is_mpeg4(stream: _Stream) -> bool:
+    tags = {t.upper() for t in (stream.handler, stream.codec) if isinstance(t, bytes)}
+    return stream.kind == b"vids" and bool(tags & _MPEG4_TAGS)
+
+
+def _guessed_tag(stream: _Stream) -> bytes | None:
+    for tag in (stream.codec, stream.handler):
+        if isinstance(tag, bytes) and tag.upper() in _GUESSED_TAGS:
+            return tag
+    return None
+
+
 def _is_mp3(stream: _Stream) -> bool:
     return stream.kind == b"auds" and stream.codec == _MP3_FORMAT
 
 
 def stream_patches(
-    f: BinaryIO, riffs: list[Chunk]
+    f: BinaryIO, riffs: list[Chunk], refuse: bool = False
 ) -> tuple[list[tuple[int, bytes]], list[tuple[str, bytes]]]:
-    """(file offset, replacement bytes) patches, and the texts they remove."""
+    """(file offset, replacement bytes) patches, and the texts they remove.
+
+    With `refuse`, raises CleanError for an encoder string that cannot be
+    removed without changing the decoded pictures.
+    """
     patches: list[tuple[int, bytes]] = []
     texts: list[tuple[str, bytes]] = []
     for stream in _streams(f, riffs):
@@ -103,6 +127,25 @@ def stream_patches(
                         texts += [
                             ("H264", t) for t in h264sei.user_data_strings(data[start:end], False)
                         ]
+        elif _is_mpeg4(stream):
+            found: list[bytes] = []
+            for offset, size in stream.pieces:
+                data = _read(f, offset, size)
+                if b"\x00\x00\x01\xb2" not in data:
+                    continue
+                for start, end in mpeg4user.runs(data):
+                    patches.append((offset + start, b" " * (end - start)))
+                    found.append(data[start:end])
+            texts += [("MPEG4", t) for t in found]
+            tag = _guessed_tag(stream)
+            if found and tag is not None and refuse:
+                raise CleanError(
+                    f"AVI: the MPEG-4 video is tagged {tag.decode('latin-1')} but FFmpeg wrote it"
+                    f" ({shorten(found[0], 40)}); without that name decoders would take it for"
+                    " Xvid/DivX and decode slightly different pictures, so it is not blanked."
+                    " Convert it with `sneakernet make`, or re-tag it first"
+                    " (ffmpeg -i IN -c copy -vtag FMP4 OUT.avi)"
+                )
         elif _is_mp3(stream):
             pieces = [_read(f, o, s) for o, s in stream.pieces]
             ranges, hidden = mp3.ancillary_by_piece(pieces)

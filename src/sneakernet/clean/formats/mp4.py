@@ -432,7 +432,18 @@ def _clean_tree(box: Box, findings: list[Finding], handler: bytes | None = None)
             findings.append(
                 Finding("QuickTime:HandlerName", shorten(name), "names the muxing software")
             )
-        box.prefix = box.prefix[:24] + b"\x00"
+        # QuickTime's component manufacturer, flags and mask (ISO: reserved, zero):
+        # cameras write their maker's code there.
+        vendor = box.prefix[12:16]
+        if any(box.prefix[12:24]):
+            findings.append(
+                Finding(
+                    "QuickTime:HandlerVendorID",
+                    shorten(vendor if any(vendor) else box.prefix[16:24]),
+                    "names the camera maker or the muxing software",
+                )
+            )
+        box.prefix = box.prefix[:12] + bytes(12) + b"\x00"
     elif box.type == b"dref":
         _check_self_contained(box)
     if box.type == b"stsd" and box.children is not None:

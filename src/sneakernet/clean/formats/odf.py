@@ -4,7 +4,9 @@ meta.xml (creator, generator with build, dates, editing time and cycles,
 template path, user-defined fields) is replaced by an empty one. Authors and
 dates of comments and tracked changes are blanked (dates get a neutral
 value where the schema needs one), revision-session ids are removed and the
-printer and database names in settings.xml are emptied. `mimetype` stays the
+printer and database names in settings.xml are emptied. Comments
+(`office:annotation`) go with their text, and tracked changes are accepted:
+the change record (which keeps deleted text) and the marks in the text go. `mimetype` stays the
 first, uncompressed member, as readers require.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sneakernet.clean.base import CleanOptions, Finding
+from sneakernet.clean.base import CleanOptions, Finding, shorten
 from sneakernet.clean.formats import xmlrules, ziputil
 from sneakernet.clean.formats.xmlrules import rule
 
@@ -61,6 +63,23 @@ RULES = [
         rb"\g<1>0\g<2>",
     ),
 ]
+# Reviewers' traces: comments (with their end marks) and the record of tracked
+# changes, which holds deleted text. Accepting every change is dropping the
+# record and the marks in the text: inserted text already stands in the body.
+REVIEW_ELEMENTS = (
+    b"office:annotation",
+    b"office:annotation-end",
+    b"text:tracked-changes",
+    b"table:tracked-changes",
+    b"text:change-start",
+    b"text:change-end",
+    b"text:change",
+)
+WHY_REVIEW = {
+    b"office:annotation": "reviewers' comments: where people write names, places and plans",
+    b"text:tracked-changes": "tracked changes: deleted words and who changed what",
+    b"table:tracked-changes": "tracked changes: old cell contents and who changed what",
+}
 OFFICE_VERSION = re.compile(rb'office:version="([^"]*)"')
 
 
@@ -73,6 +92,20 @@ def _empty_meta(original: bytes) -> bytes:
         + attr
         + b"><office:meta/></office:document-meta>"
     )
+
+
+def _review_findings(name: str, data: bytes) -> list[Finding]:
+    out = []
+    for qname, why in WHY_REVIEW.items():
+        spans = xmlrules.element_spans(data, qname)
+        if spans:
+            texts = [xmlrules.text_of(data[s:e]) for s, e in spans]
+            shown = " | ".join(t for t in texts if t) or f"{len(spans)} present"
+            out.append(Finding(f"ODF:{name}:{qname.decode()}", shorten(shown), why))
+    marks = sum(len(xmlrules.element_spans(data, q)) for q in REVIEW_ELEMENTS[4:])
+    if marks:
+        out.append(Finding(f"ODF:{name}:change marks", f"{marks} marks", "where text was changed"))
+    return out
 
 
 def _meta_findings(data: bytes) -> list[Finding]:
@@ -104,6 +137,8 @@ class OdfCleaner:
             if m.name == "meta.xml":
                 out += _meta_findings(m.data)
             else:
+                if m.name.endswith(".xml"):
+                    out += _review_findings(m.name, m.data)
                 out += xmlrules.findings(RULES, m.name, m.data, "ODF")
         return out + ziputil.embedded_findings(members)
 
@@ -113,6 +148,8 @@ class OdfCleaner:
             if m.name == "meta.xml":
                 m.data = _empty_meta(m.data)
             else:
+                if m.name.endswith(".xml"):
+                    m.data = xmlrules.drop_elements(m.data, *REVIEW_ELEMENTS)
                 m.data = xmlrules.apply(RULES, m.name, m.data)
             m.stored = m.name == "mimetype"
         ziputil.clean_embedded(members, options)

@@ -4,7 +4,8 @@ Removed: core, extended and custom properties (author, last editor, company,
 template path, editing time, dates), comment and revision authors and dates,
 revision-session ids (rsids, which link documents edited in one session),
 sign-in ids of co-authors, the absolute path Excel stores, file-path link
-targets, and metadata in pictures. Text and layout are untouched.
+targets, and metadata in pictures. Reviewers' comments and tracked changes
+go too (see officereview). The text a reader sees and the layout are untouched.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sneakernet.clean.base import CleanOptions, Finding
-from sneakernet.clean.formats import xmlrules, ziputil
+from sneakernet.clean.formats import officereview, xmlrules, ziputil
 from sneakernet.clean.formats.xmlrules import rule
 
 XML = r".*\.xml"
@@ -115,6 +116,12 @@ EMPTY_PROPERTIES = {
 def _findings(members: list[ziputil.Member]) -> list[Finding]:
     out = []
     for m in members:
+        if officereview.review_part(m):
+            out += officereview.part_findings(m)
+            continue
+        if officereview.WORD_PART.fullmatch(m.name):
+            out += officereview.word_findings(m.name, m.data)
+            out += officereview.hidden_findings(m.name, m.data)
         if m.name in EMPTY_PROPERTIES:
             for element, text in xmlrules.element_values(m.data):
                 out.append(Finding(f"OOXML:{m.name}:{element}", text, "document properties"))
@@ -138,6 +145,7 @@ class OfficeCleaner:
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         members, _ = ziputil.read_members(src)
+        members = officereview.remove_review(members)
         for m in members:
             if m.name in EMPTY_PROPERTIES:
                 m.data = EMPTY_PROPERTIES[m.name]

@@ -2,12 +2,12 @@
 
 Text has no metadata container; what matters is that it is text and nothing
 is hidden after it (Red Star trailers are cut by the caller). Binary data
-is not accepted here, so unknown binary formats stay refused.
+is not accepted here, so unknown binary formats stay refused; neither is
+text with a structure of its own (see structured), which fails closed.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -54,16 +54,15 @@ def looks_like_text(head: bytes) -> bool:
     return controls * 100 <= len(head)
 
 
-# XML formats (SVG, XMP sidecars, ...) carry metadata elements of their own:
-# without a cleaner that knows them they are refused, not passed as text.
-XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml|<svg\b|<x:xmpmeta|<rdf:RDF)", re.I)
-
-
 class TextCleaner:
+    """Plain text only: structured text (XML, XMP, PostScript, RTF, vCard...) is refused."""
+
     name = "text"
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return looks_like_text(head) and not XML_START.match(as_utf8(head[:4096]))
+        from sneakernet.clean.formats import structured
+
+        return looks_like_text(head) and structured.kind(head) is None
 
     def inspect(self, path: Path) -> list[Finding]:
         return []

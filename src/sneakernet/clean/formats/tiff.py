@@ -3,8 +3,9 @@
 TIFF keeps its metadata as tags beside the image tags (Artist, Software,
 HostComputer, DateTime, EXIF and GPS sub-directories, XMP, IPTC, Photoshop
 data, ICC profiles). Each page's directory is rebuilt with the image tags
-alone and the strip or tile data copied byte for byte. Old-style JPEG TIFFs
-and BigTIFF are refused rather than half-cleaned.
+alone and the strip or tile data copied byte for byte. Old-style JPEG TIFFs,
+BigTIFF and camera raw files (DNG, NEF, CR2...) are refused rather than
+half-cleaned.
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ IMAGE_TAGS = {
     531,
     532,
 }
+# Camera raw files built on TIFF (DNG, NEF, CR2, ARW, PEF...): the picture sits in
+# sub-directories or in a sensor layout (CFA) beside a small preview, and needs the
+# camera's colour data to be drawn. Rebuilding only the viewer's tags would keep
+# the preview and silently drop the picture, so they are refused.
+DNG_VERSION, SUB_IFDS, PHOTOMETRIC, COMPRESSION = 50706, 330, 262, 259
+RAW_PHOTOMETRIC = {32803, 34892}  # CFA, LinearRaw
+# Compressions of ordinary TIFF pages; anything else is a camera maker's own.
+KNOWN_COMPRESSIONS = {1, 2, 3, 4, 5, 6, 7, 8, 32773, 32946, 34712, 34887, 34925, 50000, 50001}
 OFFSETS_TO_COUNTS = {273: 279, 324: 325}  # StripOffsets -> StripByteCounts, TileOffsets -> ...
 OLD_JPEG = 6
 
@@ -97,6 +106,35 @@ def _pages(data: bytes) -> tuple[str, list[list[Tag]]]:
     if not pages:
         raise CleanError("corrupt TIFF: no image directory")
     return order, pages
+
+
+def _raw_reason(data: bytes, order: str, pages: list[list[Tag]]) -> str | None:
+    """Why this TIFF is a camera raw file, or None for an ordinary TIFF."""
+    if data[8:10] == b"CR":
+        return "a Canon CR2 raw file"
+    for tags in pages:
+        by_tag = {t.tag: t for t in tags}
+        if DNG_VERSION in by_tag:
+            return "a DNG raw file"
+        if SUB_IFDS in by_tag:
+            return "a camera raw file (its picture sits in sub-directories beside a preview)"
+        if PHOTOMETRIC in by_tag and set(_numbers(order, by_tag[PHOTOMETRIC])) & RAW_PHOTOMETRIC:
+            return "a camera raw file (sensor data)"
+        if COMPRESSION in by_tag and not set(_numbers(order, by_tag[COMPRESSION])) <= (
+            KNOWN_COMPRESSIONS
+        ):
+            return "a camera raw file (a camera maker's own compression)"
+    return None
+
+
+def _refuse_raw(data: bytes, order: str, pages: list[list[Tag]]) -> None:
+    why = _raw_reason(data, order, pages)
+    if why is not None:
+        raise CleanError(
+            f"{why}: cleaning it without losing the picture is not supported, and its"
+            " previews, serial numbers and camera data identify the camera; convert it to"
+            " TIFF or JPEG in a raw developer first"
+        )
 
 
 def _numbers(order: str, tag: Tag) -> list[int]:
@@ -167,7 +205,7 @@ class TiffCleaner:
 
     def inspect(self, path: Path) -> list[Finding]:
         data = path.read_bytes()
-        _pages(data)  # refuse what cannot be cleaned
+        _refuse_raw(data, *_pages(data))  # refuse what cannot be cleaned
         try:
             entries = exif.entries(data)
         except (exif.TiffError, struct.error) as exc:
@@ -182,6 +220,7 @@ class TiffCleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         data = src.read_bytes()
         order, pages = _pages(data)
+        _refuse_raw(data, order, pages)
         rebuilt = []
         for tags in pages:
             by_tag = {t.tag: t for t in tags}

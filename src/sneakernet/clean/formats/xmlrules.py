@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sneakernet.clean.base import Finding, shorten
+from sneakernet.clean.base import CleanError, Finding, shorten
 
 Replacement = bytes | Callable[[re.Match[bytes]], bytes]
 
@@ -71,3 +71,70 @@ def element_values(data: bytes) -> list[tuple[str, str]]:
     return [
         (m.group(1).decode("latin-1"), shorten(m.group(2))) for m in ELEMENT_TEXT.finditer(data)
     ]
+
+
+def _tag(qname: bytes) -> re.Pattern[bytes]:
+    """Opening, closing and empty tags of one element name (never a longer name)."""
+    return re.compile(rb"<(/?)" + re.escape(qname) + rb"(?=[\s/>])[^>]*?(/?)>")
+
+
+def element_spans(data: bytes, qname: bytes, nested: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of every `qname` element, empty or not, nesting respected.
+
+    Only the outermost ones, unless `nested` (then inner ones too, in order of end).
+    """
+    spans: list[tuple[int, int]] = []
+    opened: list[int] = []
+    for m in _tag(qname).finditer(data):
+        if m.group(1):  # </qname>
+            if not opened:
+                raise CleanError(f"malformed XML: a stray </{qname.decode()}>")
+            start = opened.pop()
+            if nested or not opened:
+                spans.append((start, m.end()))
+        elif m.group(2):  # <qname .../>
+            if nested or not opened:
+                spans.append((m.start(), m.end()))
+        else:
+            opened.append(m.start())
+    if opened:
+        raise CleanError(f"malformed XML: <{qname.decode()}> is never closed")
+    return spans
+
+
+def drop_spans(data: bytes, spans: list[tuple[int, int]]) -> bytes:
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue  # inside a span already dropped
+        out.append(data[at:start])
+        at = end
+    out.append(data[at:])
+    return b"".join(out)
+
+
+def drop_elements(data: bytes, *qnames: bytes) -> bytes:
+    """Remove these elements with everything inside them."""
+    for qname in qnames:
+        data = drop_spans(data, element_spans(data, qname))
+    return data
+
+
+def unwrap_elements(data: bytes, *qnames: bytes) -> bytes:
+    """Remove these elements' tags and keep what they contain."""
+    for qname in qnames:
+        data = _tag(qname).sub(b"", data)
+    return data
+
+
+def has_element(data: bytes, qname: bytes) -> bool:
+    return _tag(qname).search(data) is not None
+
+
+_TEXT = re.compile(rb">([^<]+)<")
+
+
+def text_of(data: bytes) -> str:
+    """The character data of an XML fragment, runs joined, entities left as written."""
+    parts = (t.decode("utf-8", "replace").strip() for t in _TEXT.findall(data))
+    return " ".join(t for t in parts if t)
