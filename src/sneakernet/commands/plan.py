@@ -42,6 +42,33 @@ EXCLUDE_ARG = Arg(
     "--exclude", action="append", default=[], metavar="REF", help="Tag, group or id to leave out."
 )
 PARTIAL_ARG = flag("--allow-partial-groups", help="A series may go on as its first K episodes.")
+MIN_COPIES_ARG = Arg(
+    "--min-copies",
+    action="append",
+    default=[],
+    metavar="REF=K",
+    help="With --cards N: the item, group or tag goes on at least K of the cards.",
+)
+MAX_COPIES_ARG = Arg(
+    "--max-copies",
+    action="append",
+    default=[],
+    metavar="REF=K",
+    help="With --cards N: the item, group or tag goes on at most K cards (default 1).",
+)
+
+
+def parse_copies(texts: list[str], flag_name: str) -> list[tuple[str, int]]:
+    """`drama=3` -> ("drama", 3)."""
+    out = []
+    for text in texts:
+        ref, eq, k = text.rpartition("=")
+        if not eq or not ref.strip() or not k.strip().isdigit():
+            raise UserError(f"cannot read {flag_name} {text!r}: write REF=K, e.g. drama=3")
+        out.append((ref.strip(), int(k)))
+    return out
+
+
 TIME_LIMIT_ARG = Arg(
     "--time-limit",
     type=float_range(0),
@@ -82,6 +109,8 @@ def plan_options(
     allow_partial_groups: bool,
     time_limit: float,
     size_of: str | None = None,
+    min_copies: list[str] = (),
+    max_copies: list[str] = (),
 ):
     """PlanOptions from the command line and the project's settings."""
     # The solver stack loads only when a plan is made, keeping other commands quick.
@@ -98,6 +127,8 @@ def plan_options(
         allow_partial_groups=allow_partial_groups,
         time_limit=time_limit,
         language=project.config.language,
+        min_copies=parse_copies(list(min_copies), "--min-copies"),
+        max_copies=parse_copies(list(max_copies), "--max-copies"),
     )
 
 
@@ -111,6 +142,8 @@ def plan(
     quota: list[str],
     exclude: list[str],
     allow_partial_groups: bool,
+    min_copies: list[str],
+    max_copies: list[str],
     time_limit: float,
     gap: float,
     cluster_size: int | None,
@@ -126,7 +159,7 @@ def plan(
     project = find_project(project_dir)
     options = plan_options(
         project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit,
-        size_of,
+        size_of, min_copies, max_copies,
     )  # fmt: skip
     options.gap, options.cluster_size = gap / 100, cluster_size
     with project.open_catalog() as catalog:
@@ -166,6 +199,8 @@ COMMANDS = {
         QUOTA_ARG,
         EXCLUDE_ARG,
         PARTIAL_ARG,
+        MIN_COPIES_ARG,
+        MAX_COPIES_ARG,
         TIME_LIMIT_ARG,
         Arg(
             "--gap",

@@ -20,6 +20,7 @@ from sneakernet.plan.exact import solve_exact
 from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy
 from sneakernet.plan.ledger import Ledger
 from sneakernet.plan.model import LeftOut, PlanFile, Problem, Quota, Unit, build_problem
+from sneakernet.plan.multi import solve_cards
 from sneakernet.policy import natural_key
 from sneakernet.sizes import human_size
 
@@ -37,6 +38,8 @@ class PlanOptions:
     gap: float = 1e-4  # stop when proven this close to the optimum (0: prove optimality)
     language: str = "ko"
     cluster_size: int | None = None
+    min_copies: list[tuple[str, int]] = field(default_factory=list)  # (REF, K): on >= K cards
+    max_copies: list[tuple[str, int]] = field(default_factory=list)  # (REF, K): on <= K cards
 
 
 @dataclass
@@ -269,6 +272,7 @@ def make_plan(
     if must & excluded:
         raise UserError("an item is both required (--must) and excluded (--exclude); choose one")
     distinct = 1 if options.copies else options.cards
+    must_all = set(must)
     remaining = list(items)
     cards: list[CardPlan] = []
     left_out: list[LeftOut] = []
@@ -298,7 +302,8 @@ def make_plan(
         adjust_minimums(problem, warnings if index == 1 else [])
         if index > 1 or distinct > 1:
             _defer_musts(problem)
-        budget = (options.time_limit - (time.perf_counter() - began)) / (distinct - index + 1)
+        seq_limit = options.time_limit * (0.25 if distinct > 1 else 1.0)
+        budget = (seq_limit - (time.perf_counter() - began)) / (distinct - index + 1)
         limit = max(budget, 0.05) if options.time_limit > 0 else 0
         try:
             ledger, measured, card_bound, baseline, solver, status = _solve_card(
@@ -342,6 +347,21 @@ def make_plan(
         # was left to it, so bound the whole set by its relaxation instead.
         whole = fractional_bound(all_units or [], capacity.cluster_count * distinct, options.quotas)
         bound = max(whole, total_value)
+        joint = _solve_together(items, options, capacity, must_all, excluded, cards, began)
+        if joint is not None:
+            cards, total_value, joint_bound, solver, status, notes = joint
+            warnings.extend(notes)
+            solvers, statuses = {solver}, {status}
+            if joint_bound > 0 and options.max_copies == [] and options.min_copies == []:
+                bound = min(bound, joint_bound)
+            elif joint_bound > 0:
+                bound = joint_bound
+            bound = max(bound, total_value)
+    elif options.min_copies or options.max_copies:
+        raise UserError(
+            "--min-copies and --max-copies need several distinct cards: give --cards N "
+            "without --copies"
+        )
     copies = options.cards if options.copies else 1
     if options.copies and options.cards > 1:
         cards = [
@@ -389,6 +409,8 @@ def make_plan(
             "exclude": list(options.exclude),
             "quotas": [str(q) for q in options.quotas],
             "allow_partial_groups": options.allow_partial_groups,
+            "min_copies": [f"{r}={k}" for r, k in options.min_copies],
+            "max_copies": [f"{r}={k}" for r, k in options.max_copies],
         },
     )
 
@@ -402,3 +424,165 @@ def _defer_musts(problem: Problem) -> None:
                 ledger.add(unit)
             else:
                 unit.must = False
+
+
+def _copy_limits(
+    items: list[Item], problem: Problem, options: PlanOptions
+) -> tuple[list[int], list[int]]:
+    """Per unit the fewest and most cards it goes on (default: at most one)."""
+    cards = options.cards
+    low: dict[int, int] = {}
+    high: dict[int, int] = {}
+    for ref, k in options.min_copies:
+        if k < 0 or k > cards:
+            raise UserError(f"--min-copies {ref}={k}: K must be between 0 and --cards ({cards})")
+        for i in _refs_to_ids(items, [ref], "--min-copies"):
+            low[i] = max(low.get(i, 0), k)
+    for ref, k in options.max_copies:
+        if k < 0:
+            raise UserError(f"--max-copies {ref}={k}: K must be 0 or more")
+        for i in _refs_to_ids(items, [ref], "--max-copies"):
+            high[i] = min(high.get(i, cards), k)
+    lows, highs = [], []
+    for unit in problem.units:
+        ids = [f.item_id for f in unit.files]
+        lo = max((low.get(i, 0) for i in ids), default=0)
+        hi = min((high.get(i, 1 if i not in low else cards) for i in ids), default=1)
+        hi = min(max(hi, 0), cards)
+        if lo > hi:
+            raise UserError(
+                f"{unit.label}: --min-copies {lo} is more than --max-copies {hi}; make them agree"
+            )
+        lows.append(lo)
+        highs.append(hi)
+    return lows, highs
+
+
+def _solve_together(items, options, capacity, must, excluded, sequential, began):
+    """The N cards in one integer program, started from the sequential fill.
+
+    Each card is then measured and repaired with the layout's own arithmetic.
+    Returns None when the joint solve found nothing (the sequential cards stay).
+    """
+    problem, _, _ = build_problem(
+        items,
+        capacity,
+        language=options.language,
+        allow_partial_groups=options.allow_partial_groups,
+        must=must,
+        excluded=excluded,
+        quotas=options.quotas,
+    )
+    adjust_minimums(problem, [])
+    lows, highs = _copy_limits(items, problem, options)
+    unit_of = {f.item_id: u.index for u in problem.units for f in u.files}
+    start = [
+        _ledger_of(problem, {unit_of[f.item_id] for f in card.files if f.item_id in unit_of})
+        for card in sequential
+    ]
+    start_value = sum(ledger.value for ledger in start)
+    feasible_start = all(
+        lows[u.index] <= sum(u.index in s.chosen for s in start) <= highs[u.index]
+        for u in problem.units
+    )
+    spent = time.perf_counter() - began
+    limit = max(options.time_limit - spent, 0.2)
+    if options.time_limit <= 0 and feasible_start:
+        return None
+    result = solve_cards(
+        problem, options.cards, lows, highs, start if feasible_start else None, limit, options.gap
+    )
+    if result.status == "infeasible" or result.chosen is None:
+        if feasible_start:
+            return None
+        raise UserError(
+            "--min-copies cannot be met on these cards: what must go on every card does not "
+            "fit together; lower K or use a larger card"
+        )
+    notes: list[str] = []
+    if feasible_start and result.value <= start_value + 1e-9:
+        ledgers, solver = start, "highs (sequential start was best)"
+    else:
+        ledgers = [_ledger_of(problem, chosen) for chosen in result.chosen]
+        solver = "highs (cards together)"
+    copies = [0] * len(problem.units)
+    for ledger in ledgers:
+        for i in ledger.chosen:
+            copies[i] += 1
+    cards = []
+    for k, ledger in enumerate(ledgers, 1):
+        measured = _confirm_copies(problem, ledger, copies, highs)
+        files = _card_files(problem, ledger)
+        cards.append(
+            CardPlan(
+                k,
+                files,
+                ledger.value,
+                measured.used_bytes,
+                measured.free_bytes,
+                _set_free_note(problem, ledger, copies, highs, measured.free_bytes),
+            )
+        )
+    short = [u.label for u in problem.units if copies[u.index] < lows[u.index]]
+    if short:
+        notes.append(f"fewer copies than --min-copies asks after measuring: {', '.join(short)}")
+    # Most valuable card first; a card left empty is not made.
+    cards = [c for c in sorted(cards, key=lambda c: -c.value) if c.files]
+    for k, card in enumerate(cards, 1):
+        card.index = k
+    total = sum(c.value for c in cards)
+    return cards, total, result.bound, solver, result.status, notes
+
+
+def _confirm_copies(problem: Problem, ledger: Ledger, copies: list[int], highs: list[int]):
+    """`_confirm` for one card of a set: adds only units with copies to spare."""
+    capacity = problem.capacity
+    order = by_density(problem)
+    for unit in order:
+        if (
+            unit.index not in ledger.chosen
+            and copies[unit.index] < highs[unit.index]
+            and ledger.allowed(unit)
+        ):
+            ledger.add(unit)
+            copies[unit.index] += 1
+    while True:
+        files = [(f.card_path, f.size) for i in ledger.chosen for f in problem.units[i].files]
+        measured = capacity.measure(files)
+        if measured.fits:
+            return measured
+        followers = {problem.units[i].previous for i in ledger.chosen}
+        victim = next(
+            (
+                u
+                for u in reversed(order)
+                if u.index in ledger.chosen
+                and not (u.must and copies[u.index] <= 1)
+                and u.index not in followers
+            ),
+            None,
+        )
+        if victim is None:
+            raise UserError("the required items do not fit on the card; require less")
+        ledger.remove(victim)
+        copies[victim.index] -= 1
+
+
+def _set_free_note(problem, ledger, copies, highs, free_bytes) -> str:
+    left = [
+        u
+        for u in problem.units
+        if u.index not in ledger.chosen and copies[u.index] < highs[u.index]
+    ]
+    if not left:
+        return "everything that could still go on a card of the set is on it"
+    smallest = min(left, key=lambda u: (ledger.cost(u), u.index))
+    cost = ledger.cost(smallest) * problem.capacity.cluster_size
+    if cost > free_bytes:
+        return (
+            f"free space {human_size(free_bytes)} is less than the smallest item left off "
+            f"the set, {smallest.label}, which needs {human_size(cost)}"
+        )
+    full = ledger.over_limit(smallest)
+    why = f"the quota for {full} is full" if full else "a constraint keeps it off"
+    return f"{smallest.label} would fit in the free {human_size(free_bytes)} but {why}"
