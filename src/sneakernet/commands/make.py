@@ -13,6 +13,8 @@ from sneakernet.commands.plan import (
     CARDS_ARG,
     COPIES_ARG,
     EXCLUDE_ARG,
+    MAX_COPIES_ARG,
+    MIN_COPIES_ARG,
     MUST_ARG,
     PARTIAL_ARG,
     QUOTA_ARG,
@@ -36,6 +38,8 @@ def make(
     allow_partial_groups: bool,
     deny_list: Path | None,
     time_limit: float,
+    min_copies: list[str],
+    max_copies: list[str],
     workers: int | None,
     dask: str | None,
     project_dir: Path | None,
@@ -50,7 +54,7 @@ def make(
     project = find_project(project_dir)
     options = plan_options(
         project, size, cards, copies, must, exclude, quota, allow_partial_groups, time_limit,
-        size_of,
+        size_of, min_copies, max_copies,
     )  # fmt: skip
     words = read_deny_list(deny_list) if deny_list else []
     out_dir = out if out is not None else project.root / "cards"
@@ -140,6 +144,8 @@ COMMANDS = {
             help="Words (names, places) the audit must not find, one a line.",
         ),
         TIME_LIMIT_ARG,
+        MIN_COPIES_ARG,
+        MAX_COPIES_ARG,
         JOBS_ARG,
         DASK_ARG,
         PROJECT_ARG,
