@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,21 @@ def test_plan_edge_cases(project, originals, tmp_path):
     assert_user_error(run_cli("plan", "--size", "64M", "--quota", "films=5", cwd=project), "quota")
     assert_user_error(run_cli("plan", "--size", "1M", cwd=project), "too small")
     assert_user_error(run_cli("plan", "show", tmp_path / "none.json"), "cannot read plan")
+
+
+def test_quota_spellings_that_need_no_quoting_mean_the_same(tmp_path):
+    from sneakernet.plan.model import parse_quota
+
+    assert parse_quota("video:max=80%") == parse_quota("video<=80%")
+    assert parse_quota("book:min=5%") == parse_quota("book>=5%") == parse_quota("book=5%")
+    project = tmp_path / "proj"
+    assert run_cli("init", project).code == 0
+    (tmp_path / "a.txt").write_text("자유\n", encoding="utf-8")
+    assert run_cli("add", tmp_path / "a.txt", cwd=project).code == 0
+    # Through a real shell, unquoted, as the README writes it.
+    proc = subprocess.run(
+        ["/bin/sh", "-c", f"{sys.executable} -m sneakernet plan --size 64M --quota video:max=80%"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert_user_error(run_cli("plan", "--quota", "video:most=8%", cwd=project), "KIND:max=P%")

@@ -36,7 +36,8 @@ QUOTA_ARG = Arg(
     action="append",
     default=[],
     metavar="QUOTA",
-    help="KIND=P% (at least) or KIND<=P% (at most) of the card.",
+    help="KIND=P% (at least) or KIND<=P% (at most) of the card; KIND:min=P% and "
+    "KIND:max=P% need no quoting in a shell.",
 )
 EXCLUDE_ARG = Arg(
     "--exclude", action="append", default=[], metavar="REF", help="Tag, group or id to leave out."

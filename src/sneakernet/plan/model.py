@@ -118,22 +118,25 @@ class LeftOut:
 
 
 _QUOTA_RE = re.compile(r"^\s*([a-z]+)\s*(<=|>=|=)\s*(\d+(?:\.\d+)?)\s*%?\s*$")
+# The same without shell metacharacters: `video:max=80%`, `book:min=5%`.
+_QUOTA_WORDS_RE = re.compile(r"^\s*([a-z]+)\s*:\s*(min|max)\s*=\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 
 
 def parse_quota(text: str) -> Quota:
-    """`video=60%` or `video>=60%` (at least), `book<=5%` (at most)."""
+    """`video=60%`, `video>=60%` or `video:min=60%` (at least); `book<=5%` or
+    `book:max=5%` (at most). The `:max=` spelling needs no quoting in a shell."""
     from sneakernet.library.catalog import KINDS
 
-    match = _QUOTA_RE.match(text)
+    match = _QUOTA_RE.match(text) or _QUOTA_WORDS_RE.match(text)
     if not match or match.group(1) not in KINDS:
         raise UserError(
-            f"cannot read quota {text!r}: write KIND=P% (at least) or KIND<=P% (at most), "
-            f"KIND one of {', '.join(KINDS)}"
+            f"cannot read quota {text!r}: write KIND:min=P% (at least) or KIND:max=P% "
+            f"(at most), KIND one of {', '.join(KINDS)}"
         )
     share = float(match.group(3)) / 100
     if share > 1:
         raise UserError(f"quota {text!r} is more than 100%")
-    return Quota(match.group(1), share, match.group(2) != "<=")
+    return Quota(match.group(1), share, match.group(2) not in ("<=", "max"))
 
 
 def source_of(item: Item) -> str | None:
