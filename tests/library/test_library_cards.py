@@ -6,7 +6,7 @@ import itertools
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from planner_instances import fits, sparse_items
 
@@ -85,14 +85,21 @@ item_spec = st.tuples(
 
 @examples(25)
 @given(specs=st.lists(item_spec, min_size=2, max_size=6), cards=st.integers(2, 3))
+@example(  # a series larger than the card: nothing fits
+    specs=[("video", 10515457, 1, "series 2"), ("video", 31426049, 1, "series 2")], cards=2
+)
 def test_cards_together_equal_brute_force_optimum(tmp_path_factory, specs, cards):
     items = sparse_items(tmp_path_factory.mktemp("items"), specs)
+    best = brute_force_cards(items, cards)
+    if best == 0:  # nothing fits a card (e.g. a series larger than it): a clear refusal
+        with pytest.raises(UserError, match="nothing fits"):
+            make_plan(items, PlanOptions(size=CARD, cards=cards, time_limit=5, gap=0))
+        return
     plan = make_plan(items, PlanOptions(size=CARD, cards=cards, time_limit=5, gap=0))
     ids = [f.item_id for c in plan.cards for f in c.files]
     assert len(ids) == len(set(ids))  # distinct cards
     for card in plan.cards:
         assert fits(card_of(card), CARD)
-    best = brute_force_cards(items, cards)
     assert plan.value == pytest.approx(best, rel=1e-9)
     assert plan.bound >= plan.value - 1e-6
     assert_each_full(plan, items)
