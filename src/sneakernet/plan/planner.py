@@ -143,17 +143,28 @@ def _smallest_misfit(problem: Problem) -> Unit | None:
     return None
 
 
-def _confirm(problem: Problem, ledger: Ledger) -> Measured:
+def _confirm(
+    problem: Problem,
+    ledger: Ledger,
+    copies: list[int] | None = None,
+    highs: list[int] | None = None,
+) -> Measured:
     """Add what still fits, then measure the tree exactly as the image writer will.
 
     Should the layout count differ from the ledger, the least valuable units
-    go until the measured tree fits.
+    go until the measured tree fits. For one card of a set, `copies` counts
+    each unit's cards so far (kept up to date here): only units with copies to
+    spare (below `highs`) are added, and a required unit may go while another
+    card carries it.
     """
     capacity = problem.capacity
     order = by_density(problem)
     for unit in order:
-        if unit.index not in ledger.chosen and ledger.allowed(unit):
+        spare = copies is None or copies[unit.index] < highs[unit.index]
+        if unit.index not in ledger.chosen and spare and ledger.allowed(unit):
             ledger.add(unit)
+            if copies is not None:
+                copies[unit.index] += 1
     while True:
         files = [(f.card_path, f.size) for i in ledger.chosen for f in problem.units[i].files]
         measured = capacity.measure(files)
@@ -164,13 +175,17 @@ def _confirm(problem: Problem, ledger: Ledger) -> Measured:
             (
                 u
                 for u in reversed(order)
-                if u.index in ledger.chosen and not u.must and u.index not in followers
+                if u.index in ledger.chosen
+                and not (u.must and (copies is None or copies[u.index] <= 1))
+                and u.index not in followers
             ),
             None,
         )
         if victim is None:
             raise UserError("the required items do not fit on the card; require less")
         ledger.remove(victim)
+        if copies is not None:
+            copies[victim.index] -= 1
 
 
 def _free_note(problem: Problem, ledger: Ledger, free_bytes: int) -> str:
@@ -511,7 +526,7 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
             copies[i] += 1
     cards = []
     for k, ledger in enumerate(ledgers, 1):
-        measured = _confirm_copies(problem, ledger, copies, highs)
+        measured = _confirm(problem, ledger, copies, highs)
         files = _card_files(problem, ledger)
         cards.append(
             CardPlan(
@@ -532,40 +547,6 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
         card.index = k
     total = sum(c.value for c in cards)
     return cards, total, result.bound, solver, result.status, notes
-
-
-def _confirm_copies(problem: Problem, ledger: Ledger, copies: list[int], highs: list[int]):
-    """`_confirm` for one card of a set: adds only units with copies to spare."""
-    capacity = problem.capacity
-    order = by_density(problem)
-    for unit in order:
-        if (
-            unit.index not in ledger.chosen
-            and copies[unit.index] < highs[unit.index]
-            and ledger.allowed(unit)
-        ):
-            ledger.add(unit)
-            copies[unit.index] += 1
-    while True:
-        files = [(f.card_path, f.size) for i in ledger.chosen for f in problem.units[i].files]
-        measured = capacity.measure(files)
-        if measured.fits:
-            return measured
-        followers = {problem.units[i].previous for i in ledger.chosen}
-        victim = next(
-            (
-                u
-                for u in reversed(order)
-                if u.index in ledger.chosen
-                and not (u.must and copies[u.index] <= 1)
-                and u.index not in followers
-            ),
-            None,
-        )
-        if victim is None:
-            raise UserError("the required items do not fit on the card; require less")
-        ledger.remove(victim)
-        copies[victim.index] -= 1
 
 
 def _set_free_note(problem, ledger, copies, highs, free_bytes) -> str:
