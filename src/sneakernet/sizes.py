@@ -79,9 +79,7 @@ def describe_card_size(text: str) -> str:
     if not is_sold_size(text):
         return f"{size:,} bytes"
     share = round(SOLD_CAPACITY_SHARE * 100)
-    return (
-        f"{size:,} bytes (a card sold as {text.strip()}: {share} %, so genuine cards of that class hold it)"
-    )
+    return f"{size:,} bytes (a card sold as {text.strip()}: {share} %, so genuine cards of that class hold it)"
 
 
 def human_size(n: int) -> str:

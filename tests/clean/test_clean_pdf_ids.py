@@ -38,7 +38,9 @@ def _text_pdf(path, mode: str, rng: random.Random) -> list[bytes]:
     )
     for line in range(2):
         page = pdf.add_blank_page(page_size=(400, 200))
-        page.obj.Contents = pdf.make_stream(f"BT /F1 12 Tf 20 150 Td ({WORDS} {line}) Tj ET".encode())
+        page.obj.Contents = pdf.make_stream(
+            f"BT /F1 12 Tf 20 150 Td ({WORDS} {line}) Tj ET".encode()
+        )
         page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
     kwargs: dict = {"object_stream_mode": pikepdf.ObjectStreamMode.disable}
     if mode == "objstream":

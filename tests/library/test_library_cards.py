@@ -199,3 +199,31 @@ def test_cli_three_cards_json(tmp_path):
         run_cli("plan", "--size", str(CARD), "--cards", "3", "--min-copies", "x", cwd=project),
         "REF=K",
     )
+
+
+def test_at_least_quota_the_library_cannot_meet_on_every_card(tmp_path):
+    """Too little of a kind for each card's share: the first card keeps the quota, the
+    set is still chosen together, and its value is the brute-force optimum of that rule."""
+    from sneakernet.plan.model import Quota
+
+    specs = [("book", 20 * MIB, 1, None)] + [("video", 9 * MIB, 5, None) for _ in range(8)]
+    items = sparse_items(tmp_path, specs)
+    options = PlanOptions(
+        size=CARD, cards=2, time_limit=5, gap=0, quotas=[Quota("book", 0.3, True)]
+    )
+    plan = make_plan(items, options)
+    assert any("at-least quotas dropped" in w for w in plan.warnings)
+    on = [{f.item_id for f in c.files} for c in plan.cards]
+    assert sum(1 in s for s in on) == 1
+    units = units_of(items)
+    book = next(u for u in units if any(f.item_id == 1 for f in u.files))
+    best = 0.0
+    for where in itertools.product(range(3), repeat=len(units)):
+        if where[book.index] == 2:
+            continue  # the quota: the book is on a card
+        cards = [[u for u in units if where[u.index] == k] for k in range(2)]
+        if all(fits([(f.card_path, f.size) for u in c for f in u.files], CARD) for c in cards):
+            best = max(best, sum(u.value for c in cards for u in c))
+    assert plan.value == pytest.approx(best)
+    for card in plan.cards:
+        assert fits(card_of(card), CARD)

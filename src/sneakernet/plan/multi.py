@@ -9,7 +9,7 @@ sequential fill is handed over as the starting solution.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,7 +34,9 @@ def solve_cards(
     start: list[Ledger] | None,
     time_limit: float,
     gap: float = 1e-6,
+    later_quotas: list | None = None,
 ) -> CardsResult:
+    """`later_quotas`, when given, replaces the quotas on every card but the first."""
     units = problem.units
     n_u, n_d = len(units), len(problem.dirs)
     cols = Columns.of(problem)
@@ -42,9 +44,10 @@ def solve_cards(
     n_cols = per * cards
     lower, upper, cost = np.zeros(n_cols), np.ones(n_cols), np.zeros(n_cols)
     rows = Rows()
+    later = problem if later_quotas is None else replace(problem, quotas=later_quotas)
     for k in range(cards):
         card_bounds(problem, cols, k * per, lower, upper, cost)
-        card_rows(problem, cols, k * per, rows)
+        card_rows(problem if k == 0 else later, cols, k * per, rows)
     # Copies of each unit across the set.
     for u in units:
         lo = max(min_copies[u.index], 1 if u.must else 0)

@@ -504,9 +504,19 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
     limit = max(options.time_limit - spent, 0.2)
     if options.time_limit <= 0 and feasible_start:
         return None
-    result = solve_cards(
-        problem, options.cards, lows, highs, start if feasible_start else None, limit, options.gap
-    )
+    guess = start if feasible_start else None
+    result = solve_cards(problem, options.cards, lows, highs, guess, limit, options.gap)
+    notes: list[str] = []
+    at_most = [q for q in problem.quotas if not q.at_least]
+    if result.chosen is None and len(at_most) < len(problem.quotas):
+        # As when cards are filled one after another: the library may hold too
+        # little of a kind for every card's at-least share; the first card keeps it.
+        limit = max(options.time_limit - (time.perf_counter() - began), 0.2)
+        result = solve_cards(
+            problem, options.cards, lows, highs, guess, limit, options.gap, later_quotas=at_most
+        )
+        if result.chosen is not None:
+            notes.append("cards 2 and on: at-least quotas dropped, too little to meet them on all")
     if result.status == "infeasible" or result.chosen is None:
         if feasible_start:
             return None
@@ -514,7 +524,6 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
             "--min-copies cannot be met on these cards: what must go on every card does not "
             "fit together; lower K or use a larger card"
         )
-    notes: list[str] = []
     if feasible_start and result.value <= start_value + 1e-9:
         ledgers, solver = start, "highs (sequential start was best)"
     else:
