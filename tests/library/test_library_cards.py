@@ -191,6 +191,18 @@ def test_cli_three_cards_json(tmp_path):
     assert data["value"] == pytest.approx(sum(c["value"] for c in data["cards"]), rel=1e-6)
     names = [{f["name"] for f in c["files"]} for c in data["cards"]]
     assert all("item1.bin" in s for s in names)
+    ids = [{f["item_id"] for f in c["files"]} for c in data["cards"]]
+    counted = {i: sum(i in s for s in ids) for s in ids for i in s}
+    assert data["cards_per_item"] == {str(i): k for i, k in sorted(counted.items())}
+    assert data["cards_per_item"]["1"] == 3
+    shown = run_cli(
+        "plan", "--size", str(CARD), "--cards", "3", "--min-copies", "1=3",
+        "--time-limit", "3", cwd=project,
+    )  # fmt: skip
+    assert shown.code == 0, shown.stderr
+    assert f"the set: {len(counted)} distinct item(s); 1 on more than one card: item1.bin ×3" in (
+        shown.stdout + shown.stderr
+    )
     rest = [s - {"item1.bin"} for s in names]
     assert all(a.isdisjoint(b) for a, b in itertools.combinations(rest, 2))
     for c in data["cards"]:

@@ -50,6 +50,8 @@ def plan_to_dict(plan: Plan) -> dict:
         ],
         "left_out": [asdict(lo) for lo in plan.left_out],
         "warnings": plan.warnings,
+        # Derived from the cards (read back from them, not from here).
+        "cards_per_item": {str(i): k for i, k in sorted(plan.cards_per_item().items())},
     }
 
 
@@ -135,6 +137,8 @@ def show_plan(plan: Plan, files: bool = True) -> None:
         f"gap {plan.gap * 100:.3f}% ({plan.solver}; {plan.status}); "
         f"plain greedy {plan.greedy_value:.1f}"
     )
+    if not plan.copies and len(plan.cards) > 1:
+        _show_set(plan)
     if any(f.size_estimated for c in plan.cards for f in c.files):
         ui.info("sizes marked ~ are of the originals; `prepare` gives the exact ones")
     if plan.left_out:
@@ -145,3 +149,18 @@ def show_plan(plan: Plan, files: bool = True) -> None:
             ui.info(f"  ... and {len(plan.left_out) - 20} more (see the plan file)")
     for warning in plan.warnings:
         ui.warn(warning)
+
+
+def _show_set(plan: Plan) -> None:
+    """For a set of distinct cards: how many items, and which are on more than one card."""
+    counts = plan.cards_per_item()
+    names = {f.item_id: f.name for c in plan.cards for f in c.files}
+    several = sorted((i for i, k in counts.items() if k > 1), key=lambda i: (-counts[i], i))
+    line = f"the set: {len(counts)} distinct item(s)"
+    if several:
+        shown = ", ".join(f"{names[i]} ×{counts[i]}" for i in several[:10])
+        more = f" and {len(several) - 10} more" if len(several) > 10 else ""
+        line += f"; {len(several)} on more than one card: {shown}{more}"
+    else:
+        line += ", each on one card"
+    ui.info(line)

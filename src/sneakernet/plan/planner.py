@@ -73,6 +73,16 @@ class Plan:
     def gap(self) -> float:
         return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.value) / self.bound)
 
+    def cards_per_item(self) -> dict[int, int]:
+        """How many cards of the set each planned item is on (copies count every card)."""
+        counts: dict[int, int] = {}
+        for card in self.cards:
+            for item_id in {f.item_id for f in card.files}:
+                counts[item_id] = counts.get(item_id, 0) + 1
+        if self.copies and len(self.cards) == 1:
+            counts = {i: int(self.constraints.get("cards", 1)) for i in counts}
+        return counts
+
 
 def _refs_to_ids(items: list[Item], refs: list[str], what: str) -> set[int]:
     ids: set[int] = set()
