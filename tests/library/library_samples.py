@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import imageio_ffmpeg
 import numpy as np
 
 
@@ -64,4 +66,16 @@ def write_epub(path: Path, title: str = "book") -> Path:
 
 def write_zim(path: Path) -> Path:
     path.write_bytes((72173914).to_bytes(4, "little") + b"\x05\x00\x00\x00" + bytes(120))
+    return path
+
+
+def big_film(path: Path, seed: int, seconds: int = 10) -> Path:
+    """A 720p MPEG-4 rip at a high rate: ~70 MB, far larger than the card."""
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=s=1280x720:r=25:d={seconds},noise=alls={6 + seed}:allf=t",
+         "-f", "lavfi", "-i", f"sine=f={300 + 50 * seed}:d={seconds}",
+         "-c:v", "mpeg4", "-q:v", "2", "-c:a", "aac", "-b:a", "128k", "-shortest", str(path)],
+        check=True, timeout=300,
+    )  # fmt: skip
     return path

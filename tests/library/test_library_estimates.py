@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
+from library_samples import big_film
 from planner_instances import job_setup
 
 from conftest import run_cli
@@ -21,18 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fat"))
 from fat_oracles import fsck_clean, mdir_order  # noqa: E402
 
 MIB = 2**20
-
-
-def big_film(path: Path, seed: int, seconds: int = 10) -> Path:
-    """A 720p MPEG-4 rip at a high rate: ~70 MB, far larger than the card."""
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=s=1280x720:r=25:d={seconds},noise=alls={6 + seed}:allf=t",
-         "-f", "lavfi", "-i", f"sine=f={300 + 50 * seed}:d={seconds}",
-         "-c:v", "mpeg4", "-q:v", "2", "-c:a", "aac", "-b:a", "128k", "-shortest", str(path)],
-        check=True, timeout=300,
-    )  # fmt: skip
-    return path
 
 
 def test_estimates_follow_the_profile():
