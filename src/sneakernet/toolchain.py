@@ -6,7 +6,7 @@ another HiGHS may choose another set of files. `versions()` names them all
 (sneakernet and every package it runs on, the bundled ffmpeg build, its
 x264, the qpdf inside pikepdf, zlib and Python). The operator-side manifest
 records them, never the card. `prepared_folder()` names the cache folder of
-prepared copies after them, so copies made by other versions are made again
+prepared copies after them and the device profile, so copies made by other versions are made again
 instead of mixing two tool sets on one card.
 """
 
@@ -80,9 +80,13 @@ def fingerprint(found: dict[str, str] | None = None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def prepared_folder(cache_dir: Path) -> Path:
-    """Where prepared copies made by exactly these versions live."""
-    return cache_dir / f"prepared-{fingerprint()}"
+def prepared_folder(cache_dir: Path, profile: str) -> Path:
+    """Where prepared copies made by exactly these versions for this device profile live.
+
+    A copy made for another profile (another resolution, codec or bitrate) is
+    never reused: changing `profile` prepares again.
+    """
+    return cache_dir / f"prepared-{fingerprint()}-{profile}"
 
 
 def differences(before: dict[str, str], now: dict[str, str]) -> list[str]:

@@ -185,10 +185,16 @@ def _entry_findings(
 
 
 def _residue(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
-    """Non-zero bytes in free clusters and in the slack after files and folders."""
+    """Non-zero bytes anywhere that must be zero: every byte of the image is accounted for.
+
+    Free clusters, slack after files and folders, and every byte outside the
+    file system's structure (`FatVolume.zero_regions`: before the partition,
+    reserved sectors, FAT padding, after the volume).
+    """
     out = []
     regions = [("unallocated", r) for r in volume.unallocated_regions()]
     regions += [(r.kind, r) for r in volume.slack_regions()]
+    regions += [(r.kind, r) for r in volume.zero_regions()]
     dirty: Counter = Counter()
     found_words: set[str] = set()
     examples: dict[str, str] = {}
@@ -199,7 +205,9 @@ def _residue(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
             data = volume.read_at(offset, size)
             if data.count(0) != len(data):
                 dirty[kind] += len(data) - data.count(0)
-                examples.setdefault(kind, region.path or f"byte {offset}")
+                first = offset + next(i for i, byte in enumerate(data) if byte)
+                examples.setdefault(kind, f"{region.path}, byte {first}" if region.path
+                                    else f"byte {first}")  # fmt: skip
                 if words:
                     found_words |= words_in_bytes(data, words)
             offset += size
@@ -208,6 +216,12 @@ def _residue(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
         "unallocated": "data from the card's past, recoverable with forensic tools",
         "file slack": "old data after a file's end, recoverable",
         "directory slack": "old directory entries after a folder's end",
+        "MBR boot code": "boot code or hidden data before the partition table",
+        "gap before the partition": "hidden data outside the file system",
+        "reserved sectors": "hidden data in the file system's reserved sectors",
+        "FAT padding": "hidden data in the allocation table past the last cluster",
+        "after the last cluster": "hidden data at the end of the volume",
+        "after the volume": "hidden data past the file system",
     }
     for kind, count in sorted(dirty.items()):
         out.append(
@@ -222,6 +236,35 @@ def _residue(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
         AuditFinding("volume", "deny-list word in free space", w, "names the group or a person")
         for w in sorted(found_words)
     ]
+    return out
+
+
+def _consistency_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
+    """A truncated image, FAT copies that disagree, and deny-listed words in the boot code."""
+    out = []
+    if volume.size < volume.volume_end:
+        out.append(
+            AuditFinding(
+                "volume",
+                "truncated",
+                f"{volume.size} of {volume.volume_end} bytes",
+                "the image or device ends before its file system: incomplete or damaged",
+            )
+        )
+    for copy in volume.fat_copies_differ():
+        out.append(
+            AuditFinding(
+                "volume", "FAT copies differ", f"FAT {copy}", "an earlier state of the card"
+            )
+        )
+    if words:
+        boot = volume.read_at(volume.volume_offset, 512)
+        out += [
+            AuditFinding(
+                "volume", "deny-list word in the boot sector", w, "names the group or a person"
+            )
+            for w in sorted(words_in_bytes(boot, words))
+        ]
     return out
 
 
@@ -243,6 +286,7 @@ def audit_volume(target: Path, words: list[str]) -> list[AuditFinding]:
         findings = _volume_findings(volume, words)
         entry_findings, moments, access_days = _entry_findings(volume, words)
         findings += entry_findings + _time_findings(moments, access_days)
+        findings += _consistency_findings(volume, words)
         findings += _residue(volume, words)
         findings += _file_content_findings(volume, words)
     return findings

@@ -23,7 +23,23 @@ from sneakernet.commands.plan import (
     TIME_LIMIT_ARG,
     plan_options,
 )
+from sneakernet.errors import UserError
 from sneakernet.sizes import describe_card_size, human_size, is_sold_size
+
+
+def video_profile(name: str) -> str:
+    """The project's `profile`, which says how videos are prepared: it must be a video profile."""
+    from sneakernet.media.profiles import load_profiles
+
+    profiles = load_profiles()
+    kind = profiles.get(name).kind
+    if kind != "video":
+        videos = ", ".join(n for n, p in sorted(profiles.profiles.items()) if p.kind == "video")
+        raise UserError(
+            f"sneakernet.toml: profile {name!r} is a {kind} profile, but `profile` chooses how "
+            f"videos are prepared (sound always as `music`, books as `ebook`); set one of {videos}"
+        )
+    return name
 
 
 def make(
@@ -62,15 +78,17 @@ def make(
     def inspect(image: Path) -> list[str]:
         return [f"{f.where}: {f.field} {f.value} ({f.why})" for f in audit(image, words)]
 
+    profile = video_profile(project.config.profile)
     with project.open_catalog() as catalog:
         catalog.backup()
         run = functools.partial(run_with_progress, dask=dask)
-        prepare = MediaPool(project.config.profile, lambda js, n: run(js, n), workers)
-        estimate = functools.partial(with_estimates, device_profile=project.config.profile)
+        prepare = MediaPool(profile, lambda js, n: run(js, n), workers)
+        estimate = functools.partial(with_estimates, device_profile=profile)
         try:
             result = run_make(
-                catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate
-            )
+                catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate,
+                profile=profile,
+            )  # fmt: skip
         except KeyboardInterrupt:
             ui.error("interrupted: prepared items are kept; run the same command again to resume")
             raise SystemExit(130) from None

@@ -76,7 +76,7 @@ class Region:
 
     offset: int
     length: int
-    kind: str  # "unallocated", "file slack", "directory slack"
+    kind: str  # "unallocated", "file slack", "directory slack", or a `zero_regions` kind
     path: str = ""
 
 
@@ -453,6 +453,61 @@ class FatVolume:
                     yield Region(
                         self.cluster_offset(extra), self.cluster_size, "directory slack", path
                     )
+
+    @property
+    def volume_end(self) -> int:
+        """The byte just past the volume, as its boot sector gives it."""
+        return self.volume_offset + self.boot.total_sectors * self.boot.bytes_per_sector
+
+    def zero_regions(self) -> Iterator[Region]:
+        """Every byte outside the file system's structure and data: these must all be zero.
+
+        The MBR's boot code and the gap before the partition, reserved sectors
+        that are none of boot sector, FSInfo, their backups or the signature-only
+        third sector (all bytes but its signature), FSInfo's reserved bytes, FAT
+        entries past the last cluster, the sectors after the last whole cluster,
+        and everything after the volume up to the end of the image or device.
+        Free clusters and slack are `unallocated_regions` and `slack_regions`.
+        """
+        b = self.boot
+        bps = b.bytes_per_sector
+        if self.volume_offset:
+            yield Region(0, 440, "MBR boot code")
+            yield Region(SECTOR, self.volume_offset - SECTOR, "gap before the partition")
+        structure = {0, b.fsinfo_sector}
+        if b.backup_boot_sector not in (0, 0xFFFF):
+            structure |= {b.backup_boot_sector, b.backup_boot_sector + 1}
+        for sector in range(b.reserved_sectors):
+            at = self.volume_offset + sector * bps
+            if sector in structure:
+                continue
+            signature_only = sector in (2, b.backup_boot_sector + 2)
+            yield Region(at, bps - 2 if signature_only else bps, "reserved sectors")
+        for fsinfo in sorted({b.fsinfo_sector, b.backup_boot_sector + 1} & structure - {0}):
+            at = self.volume_offset + fsinfo * bps
+            yield Region(at + 4, 480, "reserved sectors")
+            yield Region(at + 496, 12, "reserved sectors")
+        fat_bytes = b.fat_sectors * bps
+        used = (self.cluster_count + 2) * 4
+        for index in range(b.num_fats):
+            start = self.fat_offset + index * fat_bytes
+            if used < fat_bytes:
+                yield Region(start + used, fat_bytes - used, "FAT padding")
+        last = self.cluster_offset(self.cluster_count + 2)
+        if last < self.volume_end:
+            yield Region(last, self.volume_end - last, "after the last cluster")
+        if self.size > self.volume_end:
+            yield Region(self.volume_end, self.size - self.volume_end, "after the volume")
+
+    def fat_copies_differ(self) -> list[int]:
+        """The numbers (2, 3, ...) of the FAT copies that are not byte-identical to the first."""
+        size = self.boot.fat_sectors * self.boot.bytes_per_sector
+        first = self.read_at(self.fat_offset, size)
+        return [
+            index + 1
+            for index in range(1, self.boot.num_fats)
+            if self.read_at(self.fat_offset + index * size, size) != first
+        ]
 
     # -- copying out --------------------------------------------------------
     def extract(self, dest: Path, progress=None) -> int:

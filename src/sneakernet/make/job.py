@@ -93,12 +93,15 @@ def run_make(
     audit: Auditor,
     on_event: Callable[[str], None] = lambda _msg: None,
     estimate: Callable[[list[Item]], list[Item]] = lambda items: items,
+    *,
+    profile: str = "notel",
 ) -> MakeResult:
     """Plan (items not prepared yet at `estimate`'s sizes), prepare, plan again, build."""
     from sneakernet.errors import ItemFailed
     from sneakernet.toolchain import prepared_folder
 
-    folder = prepared_folder(cache_dir)  # copies by other tool versions are made again
+    # Copies made by other tool versions, or for another device profile, are made again.
+    folder = prepared_folder(cache_dir, profile)
     folder.mkdir(parents=True, exist_ok=True)
 
     prepared = 0

@@ -107,6 +107,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
         report(1.0)
         return
     info = probe(job.src)
+    check_still(info)
     plan = transcode.make_plan(info, job.profile, job.options)
     store = cache.Cache(job.cache_dir)
     key = cache.make_key(
@@ -140,6 +141,20 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     result.output = str(job.dst)
     result.size = job.dst.stat().st_size
     report(1.0)
+
+
+def check_still(info) -> None:
+    """Refuse what no profile can honestly make of this file (ItemFailed).
+
+    A still picture is not a video: encoding it would give a film of one frame.
+    """
+    name = info.path.name
+    still = info.still_picture
+    if still is not None:
+        raise ItemFailed(
+            f"{name}: a still picture ({still}), not a video; `prepare` makes videos and "
+            "sound: put pictures on a card as they are (`sneakernet clean` cleans them)"
+        )
 
 
 def _clean_output(path: Path, label: str) -> None:

@@ -79,6 +79,27 @@ class MediaInfo:
         data["path"] = str(self.path)
         return data
 
+    @property
+    def still_picture(self) -> str | None:
+        """The picture codec when the file is one still picture (a photo), else None.
+
+        ffmpeg opens a JPEG or PNG as a one-frame "video"; encoding it would
+        give a film of a single frame, which is no video at all.
+        """
+        if self.audio or len(self.video) != 1:
+            return None
+        codec = self.video[0].codec
+        if self.format in STILL_FORMATS or self.format.endswith("_pipe"):
+            return codec
+        if codec in STILL_CODECS and self.duration <= 0.1:
+            return codec
+        return None
+
+
+# Containers and codecs ffmpeg reads still pictures through.
+STILL_FORMATS = {"image2", "jpeg_pipe", "png_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe"}
+STILL_CODECS = {"mjpeg", "png", "bmp", "webp", "tiff", "jpeg2000", "jpegls"}
+
 
 def _level(codec: str, raw: int | None) -> float | None:
     if raw is None or raw < 0:
