@@ -159,6 +159,7 @@ class Station:
         image: Path,
         *,
         probe: str = "quick",
+        ports: str | None = None,
         log_path: Path | None = None,
         on_change: Callable[[Station], None] | None = None,
     ) -> None:
@@ -166,6 +167,7 @@ class Station:
             raise ValueError(probe)
         self.image = ImageSource(str(image))
         self.probe = probe
+        self.ports = ports  # shell pattern: only drives whose port or path matches
         self.log_path = log_path
         self.on_change = on_change
         self.drives: dict[str, Drive] = {}  # by device path, newest use
@@ -187,7 +189,7 @@ class Station:
                 return
             if current is not None and current.busy:
                 return  # a repeated change event for a drive being written
-            if not self.accepting.is_set():
+            if not self.accepting.is_set() or not self._wanted(event):
                 return
             why = self._refusal(event.path)
             if why:
@@ -202,6 +204,13 @@ class Station:
             )
             drive.thread.start()
         self._changed()
+
+    def _wanted(self, event: DriveEvent) -> bool:
+        from fnmatch import fnmatch
+
+        if self.ports is None:
+            return True
+        return fnmatch(event.port, self.ports) or fnmatch(event.path, self.ports)
 
     def _refusal(self, path: str) -> str:
         try:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -10,6 +13,7 @@ from pathlib import Path
 
 from devices_helpers import fake_disk, loop_file
 
+from conftest import run_cli
 from sneakernet.devices.discovery import root_disks
 from sneakernet.station import (
     ADDED,
@@ -36,6 +40,16 @@ def _wait_for(cond, timeout: float = 120) -> None:
     while not cond():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+_seen: dict[int, str] = {}
+
+
+def _peek(proc: subprocess.Popen) -> str:
+    """The first line the station prints on stderr (read once, kept)."""
+    if proc.pid not in _seen:
+        _seen[proc.pid] = proc.stderr.readline()
+    return _seen[proc.pid]
 
 
 class _Running:
@@ -125,3 +139,34 @@ def test_the_system_disk_is_ignored_and_never_opened(tmp_path):
     assert path in station.ignored
     assert "root filesystem" in station.ignored[path] or "non-removable" in station.ignored[path]
     assert path not in station.drives and station.finished == []
+
+
+def test_station_command_writes_a_drive_plugged_in_and_prints_totals(tmp_path):
+    image = _image(tmp_path, 2 * MIB)
+    log = tmp_path / "ops" / "station.log"
+    log.parent.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sneakernet", "station", str(image), "--log", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(lambda: proc.poll() is not None or "station:" in _peek(proc), 60)
+        with loop_file(tmp_path, "drive", 16 * MIB):
+            _wait_for(lambda: log.exists() and "\tdone\t" in log.read_text(), 30)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "done 1," in out and "fakes found 0" in out
+    assert (tmp_path / "drive.img").read_bytes()[: 2 * MIB] == image.read_bytes()
+
+
+def test_station_refuses_a_missing_image(tmp_path):
+    result = run_cli("station", tmp_path / "nope.img", "--log", tmp_path / "l")
+    assert result.code == 2
+    assert "nope.img" in result.stderr and len(result.stderr.strip().splitlines()) == 1
