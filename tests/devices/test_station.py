@@ -170,3 +170,36 @@ def test_station_refuses_a_missing_image(tmp_path):
     result = run_cli("station", tmp_path / "nope.img", "--log", tmp_path / "l")
     assert result.code == 2
     assert "nope.img" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_six_throttled_drives_one_slow_one_failing_each_at_its_own_pace(tmp_path):
+    image = _image(tmp_path, 6 * MIB)
+    station = Station(image, log_path=tmp_path / "station.log")
+    throttle = {"write_rate": 20e6, "read_rate": 80e6}
+    with ExitStack() as stack:
+        devs = [
+            stack.enter_context(fake_disk(tmp_path, f"d{i}", claimed=16 * MIB, **throttle))
+            for i in range(4)
+        ]
+        slow = stack.enter_context(
+            fake_disk(tmp_path, "slow", claimed=16 * MIB, delay=0.05, **throttle)
+        )
+        bad = stack.enter_context(
+            fake_disk(tmp_path, "bad", claimed=16 * MIB, eio_at=3 * MIB, **throttle)
+        )
+        for i, dev in enumerate([*devs, slow, bad]):
+            station.handle(DriveEvent(ADDED, dev, f"port{i}"))
+        assert station.wait(300)
+        results = {d.path: d for d in station.finished}
+        assert len(results) == 6
+        for dev in [*devs, slow]:
+            assert results[dev].result == "done", results[dev].to_json()
+            assert results[dev].state.verified is True
+        assert results[bad].result == "FAILED"
+        assert "Input/output error" in results[bad].reason
+        # The slow drive finished last among the good ones: nobody waited for it.
+        order = [d.path for d in station.finished]
+        assert order.index(slow) > max(order.index(dev) for dev in devs)
+    totals = station.totals()
+    assert totals.done == 5 and totals.fakes == 0 and totals.already == 0
+    assert sum(totals.failed.values()) == 1
