@@ -55,6 +55,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("devices", "Read devices back and check they hold exactly IMAGE followed by zeros."),
     "wipe": ("devices", "Overwrite whole devices (zeros, or keyed random) and read them back."),
     "probe-device": ("devices", "Detect counterfeit capacity (destroys the data on the device)."),
+    "station": (
+        "station",
+        "Write IMAGE to every drive plugged in, each at its own pace, until Ctrl-C.",
+    ),
     "demo": (
         "demo",
         "Build a card image from generated sample files, list it, and show it is reproducible.",

@@ -1,0 +1,173 @@
+"""`station`: a long-running mode that writes every drive plugged in, each at its own pace."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from sneakernet import ui
+from sneakernet.cliparse import Arg, Command
+from sneakernet.errors import UserError
+from sneakernet.sizes import human_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sneakernet.station import Drive, Station
+
+_COLOURS = {
+    "done": "green",
+    "already verified": "green",
+    "FAILED": "red",
+    "pulled during write": "yellow",
+    "stopped": "yellow",
+}
+
+
+def _row(drive: Drive) -> tuple[str, ...]:
+    s = drive.state
+    if drive.result:
+        colour = _COLOURS.get(drive.result, "white")
+        result = f"[{colour}]{drive.result}[/]"
+        if drive.result == "done":
+            result += " [bold green]pull now[/]"
+        progress = "-"
+    else:
+        result = "[cyan]working[/]"
+        progress = f"{100 * s.done // s.total} %" if s.total else "-"
+    rate = s.write_rate if drive.result else None
+    speed = f"{rate / 1e6:.1f} MB/s" if rate else "-"
+    probe = s.probe_verdict or "-"
+    if s.probe_verdict not in (None, "genuine") and s.real_size:
+        probe += f" (real {human_size(s.real_size)})"
+    return (
+        drive.port,
+        drive.path,
+        human_size(s.size) if s.size else "-",
+        s.phase or "-",
+        progress,
+        speed,
+        probe,
+        result,
+        drive.reason or "",
+    )
+
+
+def station_table(station: Station) -> Table:
+    """One row per port: phase, progress, speed and result in colour."""
+    from rich.table import Table
+
+    totals = station.totals()
+    failed = sum(totals.failed.values())
+    state = "accepting drives" if station.accepting.is_set() else "paused: no new drives"
+    table = Table(
+        title=f"sneakernet station: {state}",
+        caption=f"done {totals.done}, already verified {totals.already}, failed {failed}, "
+        f"fakes {totals.fakes}, refused {totals.refused}",
+    )
+    for header in ("port", "device", "size", "phase", "progress", "speed", "probe", "result"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("reason")
+    for drive in sorted(station.drives.values(), key=lambda d: d.port):
+        table.add_row(*_row(drive))
+    for path, why in sorted(station.ignored.items()):
+        table.add_row("-", path, "-", "-", "-", "-", "-", "[dim]refused[/]", why)
+    return table
+
+
+def station_command(image: Path, probe: str, ports: str | None, log: Path) -> None:
+    """Write IMAGE to every drive plugged in, each at its own pace, until Ctrl-C."""
+    from sneakernet.station import KernelDriveEvents, Station, kernel_events
+
+    if not image.is_file():
+        raise UserError(f"{image} is not a file; give the card image to write")
+    station = Station(image, probe=probe, ports=ports, log_path=log)
+    until = threading.Event()
+    interrupts = [0]
+
+    def on_sigint(signum, frame) -> None:
+        interrupts[0] += 1
+        station.pause()
+        until.set()
+        if interrupts[0] > 1:
+            station.stop_all()
+
+    source = KernelDriveEvents()
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    ui.console.print(
+        f"station: writing {image.name} ({human_size(station.image.size)}) to every drive "
+        f"plugged in; log {log}. Ctrl-C: finish current drives; twice: stop them."
+    )
+    try:
+        if ui.is_terminal():
+            from rich.live import Live
+
+            with Live(station_table(station), console=ui.console, refresh_per_second=4) as live:
+                station.on_change = lambda st: live.update(station_table(st))
+                ticker = threading.Thread(target=_tick, args=(live, station, until), daemon=True)
+                ticker.start()
+                totals = station.run(kernel_events(source, until), until)
+                live.update(station_table(station))
+        else:
+            station.on_change = _plain_reporter()
+            totals = station.run(kernel_events(source, until), until)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        source.close()
+    failed = ", ".join(f"{why} {n}" for why, n in sorted(totals.failed.items())) or "none"
+    ui.out.print(
+        f"done {totals.done}, already verified {totals.already}, "
+        f"failed {sum(totals.failed.values())} ({failed}), fakes found {totals.fakes}, "
+        f"refused {totals.refused}"
+    )
+
+
+def _tick(live, station: Station, until: threading.Event) -> None:
+    while not until.wait(0.25):
+        live.update(station_table(station))
+    while station.busy:
+        live.update(station_table(station))
+        threading.Event().wait(0.25)
+
+
+def _plain_reporter():
+    """Without a terminal: one line per drive finished."""
+    reported: set[int] = set()
+
+    def report(station: Station) -> None:
+        for drive in list(station.finished):
+            if id(drive) not in reported:
+                reported.add(id(drive))
+                ui.console.print(
+                    f"{drive.port} {drive.path}: {drive.result} {drive.reason}".strip()
+                )
+
+    return report
+
+
+COMMANDS = {
+    "station": Command(
+        station_command,
+        Arg("image", type=Path, metavar="IMAGE", help="Card image to write to every drive."),
+        Arg(
+            "--probe",
+            choices=["quick", "full"],
+            default="quick",
+            help="Fake-capacity check: quick (rides along with the write) or full (first).",
+        ),
+        Arg(
+            "--ports",
+            metavar="PATTERN",
+            default=None,
+            help="Only drives whose port or device path matches this shell pattern.",
+        ),
+        Arg(
+            "--log",
+            type=Path,
+            default=Path("station.log"),
+            help="The operator's station log (never written to a card).",
+        ),
+    ),
+}
