@@ -59,6 +59,17 @@ def _sysfs_size(name: str) -> int:
         return 0
 
 
+def loop_backing_file(path: str) -> str | None:
+    """The file behind a loop device (as the kernel reports it), or None for other disks."""
+    name = os.path.basename(path)
+    if not name.startswith("loop"):
+        return None
+    try:
+        return Path(f"/sys/class/block/{name}/loop/backing_file").read_text().strip()
+    except OSError:
+        return ""  # a loop device with nothing attached yet
+
+
 class KernelDriveEvents:
     """Block-device uevents straight from the kernel (works without a udev daemon).
 
@@ -206,11 +217,19 @@ class Station:
         self._changed()
 
     def _wanted(self, event: DriveEvent) -> bool:
+        """Drives of the ports asked for; a loop device only when `ports` names it.
+
+        A loop device is no drive anyone plugged in: it is someone's file (a
+        test's, a container's, another program's), so it is written only when
+        the pattern matches its device or the file behind it.
+        """
         from fnmatch import fnmatch
 
+        backing = loop_backing_file(event.path)
         if self.ports is None:
-            return True
-        return fnmatch(event.port, self.ports) or fnmatch(event.path, self.ports)
+            return backing is None
+        names = [event.port, event.path] + ([backing] if backing else [])
+        return any(fnmatch(name, self.ports) for name in names)
 
     def _refusal(self, path: str) -> str:
         try:

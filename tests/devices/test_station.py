@@ -56,7 +56,7 @@ class _Running:
     """A station fed by the kernel's uevents in a background thread."""
 
     def __init__(self, image: Path, log: Path) -> None:
-        self.station = Station(image, log_path=log)
+        self.station = Station(image, log_path=log, ports=f"{image.parent}/*")
         self.until = threading.Event()
         self.source = KernelDriveEvents()  # listening before any drive is attached
         self.thread = threading.Thread(
@@ -113,7 +113,7 @@ def test_drives_attached_while_running_are_written_and_a_fake_is_caught(tmp_path
 
 def test_a_drive_removed_mid_write_is_pulled_not_done(tmp_path):
     image = _image(tmp_path, 24 * MIB)
-    station = Station(image, log_path=tmp_path / "station.log")
+    station = Station(image, log_path=tmp_path / "station.log", ports=f"{tmp_path}/*")
     with fake_disk(tmp_path, "slow", claimed=32 * MIB, write_rate=8e6, read_rate=30e6) as dev:
         station.handle(DriveEvent(ADDED, dev, "p1"))
         _wait_for(
@@ -146,7 +146,17 @@ def test_station_command_writes_a_drive_plugged_in_and_prints_totals(tmp_path):
     log = tmp_path / "ops" / "station.log"
     log.parent.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sneakernet", "station", str(image), "--log", str(log)],
+        [
+            sys.executable,
+            "-m",
+            "sneakernet",
+            "station",
+            str(image),
+            "--log",
+            str(log),
+            "--ports",
+            f"{tmp_path}/*",
+        ],  # fmt: skip
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -174,7 +184,7 @@ def test_station_refuses_a_missing_image(tmp_path):
 
 def test_six_throttled_drives_one_slow_one_failing_each_at_its_own_pace(tmp_path):
     image = _image(tmp_path, 6 * MIB)
-    station = Station(image, log_path=tmp_path / "station.log")
+    station = Station(image, log_path=tmp_path / "station.log", ports=f"{tmp_path}/*")
     throttle = {"write_rate": 20e6, "read_rate": 80e6}
     with ExitStack() as stack:
         devs = [
@@ -203,3 +213,23 @@ def test_six_throttled_drives_one_slow_one_failing_each_at_its_own_pace(tmp_path
     totals = station.totals()
     assert totals.done == 5 and totals.fakes == 0 and totals.already == 0
     assert sum(totals.failed.values()) == 1
+
+
+def test_a_loop_device_is_written_only_when_ports_names_it(tmp_path):
+    """A loop device is someone's file: without --ports naming it, the station leaves it be."""
+    image = _image(tmp_path, MIB)
+    with loop_file(tmp_path, "someone", 8 * MIB) as dev:
+        before = (tmp_path / "someone.img").read_bytes()
+        station = Station(image)
+        station.handle(DriveEvent(ADDED, dev, dev.removeprefix("/dev/")))
+        assert dev not in station.drives and station.finished == []
+        other = Station(image, ports="/elsewhere/*")
+        other.handle(DriveEvent(ADDED, dev, dev.removeprefix("/dev/")))
+        assert dev not in other.drives
+        assert (tmp_path / "someone.img").read_bytes() == before
+        named = Station(image, ports=f"{tmp_path}/*")
+        named.handle(DriveEvent(ADDED, dev, dev.removeprefix("/dev/")))
+        assert named.wait(60)
+        (drive,) = named.finished
+        assert drive.result == "done", drive.reason
+    assert (tmp_path / "someone.img").read_bytes()[:MIB] == image.read_bytes()
