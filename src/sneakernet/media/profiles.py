@@ -42,6 +42,9 @@ class VideoSpec:
     # Exact picture size the players need, e.g. "320x240": the film is fitted
     # inside and padded with black bars, never stretched.
     screen: str | None = None
+    # Quality the players need, as VMAF at the output size: each title's CRF is
+    # then searched (`media.quality`) instead of `crf` being used as it is.
+    vmaf_floor: float | None = None
     # Encoder threads. Fixed, not taken from the machine: x264 (and the MPEG-4
     # encoder's slices) write different bytes for different thread counts, and
     # the same inputs must give the same card on any computer.

@@ -68,6 +68,8 @@ class Plan:
     height: int | None = None
     fps: Fraction | None = None  # None: keep the input's rate
     target_bytes: int | None = None
+    crf: float | None = None  # chosen by the per-title search (profiles with a VMAF floor)
+    predicted_vmaf: float | None = None
     canvas: tuple[int, int] | None = None  # padded to this exact size (the players' screen)
     notes: list[str] = field(default_factory=list)
 
@@ -378,6 +380,21 @@ def produce(
     if plan.action == "remux":
         commands = [remux_command(info, profile, plan, dst)]
     else:
+        spec = profile.video
+        if (
+            plan.action == "encode"
+            and spec is not None
+            and spec.vmaf_floor is not None
+            and spec.crf is not None
+        ):
+            from dataclasses import replace
+
+            from sneakernet.media.quality import search_crf
+
+            found = search_crf(info, profile, plan, workdir, spec.vmaf_floor)
+            plan.crf, plan.predicted_vmaf = found.crf, found.predicted_vmaf
+            plan.notes.append(f"CRF {found.crf:g} for VMAF {spec.vmaf_floor:g}")
+            profile = replace(profile, video=replace(spec, crf=found.crf))
         sub_file = _prepare_subtitle(info, plan, workdir) if plan.subtitle_mode == "burn" else None
         commands = encode_commands(info, profile, plan, dst, workdir, sub_file, options.threads)
     total = max(info.duration, 1e-3) * len(commands)
