@@ -34,6 +34,11 @@ def check(info: MediaInfo, profile: Profile, audio_index: int | None = None) -> 
                 reasons.append(
                     f"picture is {v.width}x{v.height}, needs at most {spec.max_width}x{spec.max_height}"
                 )
+            screen = spec.screen_size
+            if screen is not None and (v.width, v.height) != screen:
+                reasons.append(
+                    f"picture is {v.width}x{v.height}, the players need exactly {spec.screen}"
+                )
             if v.width % 2 or v.height % 2:
                 reasons.append(f"picture is {v.width}x{v.height}, needs even dimensions")
             if v.sample_aspect not in ("1:1", "0:1"):

@@ -39,10 +39,23 @@ class VideoSpec:
     preset: str | None = None
     gop_seconds: float = 2.0
     tag: str | None = None  # container fourcc, e.g. "XVID"
+    # Exact picture size the players need, e.g. "320x240": the film is fitted
+    # inside and padded with black bars, never stretched.
+    screen: str | None = None
+    # Quality the players need, as VMAF at the output size: each title's CRF is
+    # then searched (`media.quality`) instead of `crf` being used as it is.
+    vmaf_floor: float | None = None
     # Encoder threads. Fixed, not taken from the machine: x264 (and the MPEG-4
     # encoder's slices) write different bytes for different thread counts, and
     # the same inputs must give the same card on any computer.
     threads: int = 4
+
+    @property
+    def screen_size(self) -> tuple[int, int] | None:
+        if self.screen is None:
+            return None
+        width, _, height = self.screen.lower().partition("x")
+        return int(width), int(height)
 
 
 @dataclass(frozen=True)
@@ -131,6 +144,16 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"profile file {source} is not valid ({exc}): see docs/media.md") from None
+    if profile.video is not None and profile.video.screen is not None:
+        try:
+            width, height = profile.video.screen_size
+        except ValueError:
+            width = height = 0
+        if width <= 0 or height <= 0 or width % 2 or height % 2:
+            raise UserError(
+                f"profile {profile.name!r} in {source}: screen must be WIDTHxHEIGHT "
+                f"in even pixels, e.g. 320x240 (got {profile.video.screen!r})"
+            )
     if profile.kind not in KINDS:
         raise UserError(f"profile {profile.name!r} in {source}: kind must be one of {KINDS}")
     if profile.kind == "video" and (profile.video is None or profile.audio is None):

@@ -68,6 +68,9 @@ class Plan:
     height: int | None = None
     fps: Fraction | None = None  # None: keep the input's rate
     target_bytes: int | None = None
+    crf: float | None = None  # chosen by the per-title search (profiles with a VMAF floor)
+    predicted_vmaf: float | None = None
+    canvas: tuple[int, int] | None = None  # padded to this exact size (the players' screen)
     notes: list[str] = field(default_factory=list)
 
 
@@ -156,9 +159,11 @@ def make_plan(info: MediaInfo, profile: Profile, options: PrepareOptions) -> Pla
         return plan
     plan.action = "encode"
     if profile.video is not None:
-        plan.width, plan.height = output_size(
-            info, profile.video.max_width, profile.video.max_height
-        )
+        screen = profile.video.screen_size
+        box = screen or (profile.video.max_width, profile.video.max_height)
+        plan.width, plan.height = output_size(info, *box)
+        if screen is not None:
+            plan.canvas = screen
         plan.fps = output_fps(info.video[0].fps, profile.video.max_fps)
     if options.max_size is not None:
         plan.action, plan.target_bytes = "size-target", options.max_size
@@ -205,6 +210,12 @@ def _filter_chain(
     assert spec is not None
     chain = ["bwdif=mode=send_frame:deint=interlaced"] if interlaced else []
     chain += [f"scale={plan.width}:{plan.height}:flags=bicubic", "setsar=1"]
+    if plan.canvas is not None and plan.canvas != (plan.width, plan.height):
+        canvas_w, canvas_h = plan.canvas
+        # Even offsets keep the chroma planes aligned with the picture.
+        x = (canvas_w - plan.width) // 4 * 2
+        y = (canvas_h - plan.height) // 4 * 2
+        chain.append(f"pad={canvas_w}:{canvas_h}:{x}:{y}:black")
     if plan.fps is not None:
         chain.append(f"fps={plan.fps.numerator}/{plan.fps.denominator}")
     if subtitle_file is not None:
@@ -231,6 +242,11 @@ def _video_encoder_options(profile: Profile, plan: Plan, fps: float) -> list[str
             opts += ["-level:v", f"{spec.level:g}"]
         opts += ["-x264-params", "open-gop=0"]
         opts += list(H264_STRIP_SEI)
+    if spec.encoder == "mpeg4":
+        # No B-frames: the players that take MPEG-4 Part 2 stutter or refuse
+        # them, and without them there is nothing to pack (no DivX "packed
+        # bitstream", one picture per AVI chunk).
+        opts += ["-bf", "0"]
     if spec.tag:
         opts += ["-vtag", spec.tag]
     if plan.target_bytes is None:
@@ -364,6 +380,21 @@ def produce(
     if plan.action == "remux":
         commands = [remux_command(info, profile, plan, dst)]
     else:
+        spec = profile.video
+        if (
+            plan.action == "encode"
+            and spec is not None
+            and spec.vmaf_floor is not None
+            and spec.crf is not None
+        ):
+            from dataclasses import replace
+
+            from sneakernet.media.quality import search_crf
+
+            found = search_crf(info, profile, plan, workdir, spec.vmaf_floor)
+            plan.crf, plan.predicted_vmaf = found.crf, found.predicted_vmaf
+            plan.notes.append(f"CRF {found.crf:g} for VMAF {spec.vmaf_floor:g}")
+            profile = replace(profile, video=replace(spec, crf=found.crf))
         sub_file = _prepare_subtitle(info, plan, workdir) if plan.subtitle_mode == "burn" else None
         commands = encode_commands(info, profile, plan, dst, workdir, sub_file, options.threads)
     total = max(info.duration, 1e-3) * len(commands)

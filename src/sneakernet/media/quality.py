@@ -1,0 +1,151 @@
+"""Quality by measurement: VMAF (libvmaf in the bundled ffmpeg) and a per-title CRF search.
+
+A profile may state the quality its players need as a VMAF floor
+(`vmaf_floor`, measured at the player's resolution) instead of trusting one
+CRF for every film. `search_crf` encodes a few short segments spread across
+the film at two or three CRFs, measures each against the source scaled the
+same way, fits VMAF against CRF (piecewise linear between the measured points,
+made monotone, widened until it brackets the floor) and returns the highest CRF predicted to reach the
+floor plus a small margin: a static talk comes out at a high CRF and small, a
+film full of motion at a lower one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sneakernet.media import ffmpeg
+from sneakernet.media.ffmpeg import Command, Input, Output
+from sneakernet.media.probe import MediaInfo
+from sneakernet.media.profiles import Profile
+
+SEARCH_CRFS = (20.0, 27.0, 34.0)
+SAMPLE_SECONDS = 2.0
+SAMPLES = 3
+MARGIN = 1.5  # VMAF points above the floor: samples are not the whole film
+CRF_RANGE = (14.0, 42.0)
+
+
+@dataclass(frozen=True)
+class CrfSearch:
+    crf: float
+    predicted_vmaf: float
+    measured: tuple[tuple[float, float], ...]  # (crf, mean VMAF over the samples)
+
+
+def vmaf_score(
+    distorted: Path,
+    reference: Path,
+    width: int,
+    height: int,
+    workdir: Path,
+    reference_options: list[str] = (),
+) -> float:
+    """Mean VMAF of `distorted` against `reference`, both scaled to width x height."""
+    log = workdir / "vmaf.json"
+    graph = (
+        f"[0:v]scale={width}:{height}:flags=bicubic,setsar=1,setpts=PTS-STARTPTS[d];"
+        f"[1:v]scale={width}:{height}:flags=bicubic,setsar=1,format=yuv420p,"
+        "setpts=PTS-STARTPTS[r];"
+        f"[d][r]libvmaf=log_fmt=json:log_path={log.name}:n_threads=1"
+    )
+    command = Command(
+        [Input(distorted), Input(reference, list(reference_options))],
+        [Output(Path("-"), ["-lavfi", graph, "-f", "null"])],
+    )
+    argv = command.argv()
+    argv[-1] = "-"
+    ffmpeg.run(argv, cwd=workdir)
+    data = json.loads(log.read_text("utf-8"))
+    log.unlink()
+    return float(data["pooled_metrics"]["vmaf"]["mean"])
+
+
+def sample_starts(duration: float, seconds: float = SAMPLE_SECONDS, count: int = SAMPLES):
+    """Start times of `count` segments spread evenly across the film."""
+    if duration <= seconds * count:
+        return [0.0]
+    return [max(0.0, (k + 0.5) * duration / count - seconds / 2) for k in range(count)]
+
+
+def _envelope(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The measurements made monotone: quality never rises with CRF (noise on still
+    pictures can make it look so, and trusting that would overshoot)."""
+    out, lowest = [], float("inf")
+    for crf, score in sorted(points):
+        lowest = min(lowest, score)
+        out.append((crf, lowest))
+    return out
+
+
+def _predict(points: list[tuple[float, float]], crf: float) -> float:
+    """Piecewise linear between measurements; no extrapolation past the last one."""
+    points = _envelope(points)
+    if crf <= points[0][0]:
+        return points[0][1]
+    for (c0, v0), (c1, v1) in zip(points, points[1:], strict=False):
+        if crf <= c1:
+            return v0 + (v1 - v0) * (crf - c0) / (c1 - c0)
+    return float("-inf")  # beyond what was measured: unknown, so never chosen
+
+
+def fit_crf(points: list[tuple[float, float]], floor: float, margin: float = MARGIN) -> float:
+    """Highest measured-range CRF (in half steps) predicted to reach floor + margin;
+    the lowest measured CRF when none does."""
+    points = _envelope(points)
+    crf = points[0][0]
+    step = points[0][0]
+    while step <= points[-1][0] + 1e-9:
+        if _predict(points, step) >= floor + margin:
+            crf = step
+        step += 0.5
+    return crf
+
+
+def search_crf(
+    info: MediaInfo,
+    profile: Profile,
+    plan,
+    workdir: Path,
+    floor: float,
+    crfs: tuple[float, ...] = SEARCH_CRFS,
+) -> CrfSearch:
+    """Encode samples at `crfs`, measure them, and fit the cheapest CRF meeting `floor`."""
+    from sneakernet.media.transcode import encode_commands
+
+    spec = profile.video
+    assert spec is not None and spec.crf is not None
+    sample_plan = replace(plan, subtitle=None, subtitle_mode="none", audio_index=None,
+                          target_bytes=None)  # fmt: skip
+    seconds = min(SAMPLE_SECONDS, info.duration)
+    starts = sample_starts(info.duration, seconds)
+    measured: list[tuple[float, float]] = []
+
+    def measure(crf: float) -> float:
+        trial = replace(profile, video=replace(spec, crf=crf, maxrate=None))
+        scores = []
+        for n, start in enumerate(starts):
+            cut = ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}"]
+            out = workdir / f"sample-{n}.{profile.extension}"
+            (command,) = encode_commands(info, trial, sample_plan, out, workdir, None, 0)
+            command.inputs[0].options = [*cut, *command.inputs[0].options]
+            ffmpeg.run(command, cwd=workdir)
+            scores.append(
+                vmaf_score(out, info.path, plan.width, plan.height, workdir, reference_options=cut)
+            )
+            out.unlink()
+        measured.append((crf, sum(scores) / len(scores)))
+        return measured[-1][1]
+
+    for crf in crfs:
+        measure(crf)
+    # Widen the range while its ends do not bracket the floor.
+    target = floor + MARGIN
+    while min(measured)[1] < target and min(measured)[0] > CRF_RANGE[0]:
+        measure(max(CRF_RANGE[0], min(measured)[0] - 6))
+    while _envelope(measured)[-1][1] >= target and max(measured)[0] < CRF_RANGE[1]:
+        measure(min(CRF_RANGE[1], max(measured)[0] + 6))
+    crf = fit_crf(measured, floor)
+    return CrfSearch(crf, _predict(measured, crf), tuple(measured))
