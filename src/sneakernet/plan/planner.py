@@ -515,10 +515,25 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
     if options.time_limit <= 0 and feasible_start:
         return None
     guess = start if feasible_start else None
-    result = solve_cards(problem, options.cards, lows, highs, guess, limit, options.gap)
     notes: list[str] = []
     at_most = [q for q in problem.quotas if not q.at_least]
-    if result.chosen is None and len(at_most) < len(problem.quotas):
+    # Too little of a kind for every card's at-least share, even at the most copies:
+    # known without a solve.
+    short_kind = any(
+        sum(u.kind_clusters.get(q.kind, 0) * highs[u.index] for u in problem.units)
+        < options.cards * problem.quota_clusters(q)
+        for q in problem.quotas
+        if q.at_least
+    )
+    if short_kind:
+        result = solve_cards(
+            problem, options.cards, lows, highs, guess, limit, options.gap, later_quotas=at_most
+        )
+        if result.chosen is not None:
+            notes.append("cards 2 and on: at-least quotas dropped, too little to meet them on all")
+    else:
+        result = solve_cards(problem, options.cards, lows, highs, guess, limit, options.gap)
+    if result.chosen is None and len(at_most) < len(problem.quotas) and not short_kind:
         # As when cards are filled one after another: the library may hold too
         # little of a kind for every card's at-least share; the first card keeps it.
         limit = max(options.time_limit - (time.perf_counter() - began), 0.2)
