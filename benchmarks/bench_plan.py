@@ -24,7 +24,7 @@ from sneakernet.library.catalog import Item
 from sneakernet.plan.capacity import card_capacity
 from sneakernet.plan.heuristic import plain_greedy
 from sneakernet.plan.model import Quota, build_problem
-from sneakernet.plan.planner import PlanOptions, adjust_minimums, make_plan
+from sneakernet.plan.planner import Plan, PlanOptions, adjust_minimums, make_plan
 
 MB = 10**6
 SIZES = ((100, 16 * 10**9), (1000, 128 * 10**9), (10_000, 1000 * 10**9))
@@ -82,9 +82,7 @@ def run(workdir: Path) -> list[Result]:
         greedy_value = plain_greedy(problem).value
 
         reference = make_plan(items, PlanOptions(size=card, quotas=QUOTAS, time_limit=20, gap=0))
-        best_known = max(reference.value, plan.value)
-        bound = min(reference.bound, plan.bound)
-        target = bound if reference.gap > 1e-6 else best_known
+        target = _optimum_or_bound(plan, reference)
         label = f"{count} items, {card // 10**9} GB card"
         results += [
             Result(f"{label}: our value / optimum or bound", plan.value / target, "", 0.995),
@@ -102,6 +100,13 @@ def run(workdir: Path) -> list[Result]:
     return results
 
 
+def _optimum_or_bound(plan: Plan, reference: Plan) -> float:
+    """The optimum when the long solve proved it, else the best proven bound."""
+    if reference.gap > 1e-6:
+        return min(reference.bound, plan.bound)
+    return max(reference.value, plan.value)
+
+
 def _cards_together(items: list[Item], count: int) -> list[Result]:
     """`--cards 3` on a library about three times the set's size."""
     total = sum(it.size for it in items)
@@ -112,9 +117,7 @@ def _cards_together(items: list[Item], count: int) -> list[Result]:
     seconds = time.perf_counter() - start
     long = PlanOptions(size=card, cards=SET_CARDS, quotas=QUOTAS, time_limit=60, gap=0)
     reference = make_plan(items, long)
-    best_known = max(reference.value, plan.value)
-    bound = min(reference.bound, plan.bound)
-    target = bound if reference.gap > 1e-6 else best_known
+    target = _optimum_or_bound(plan, reference)
     distinct = len({frozenset(f.item_id for f in c.files) for c in plan.cards})
     label = f"{count} items, {SET_CARDS} cards of {card / 10**9:.1f} GB together"
     return [

@@ -15,7 +15,7 @@ import numpy as np
 
 from sneakernet.plan.exact import Columns, Rows, card_bounds, card_rows, run_mip, start_guess
 from sneakernet.plan.ledger import Ledger
-from sneakernet.plan.model import Problem
+from sneakernet.plan.model import Problem, Quota
 
 
 @dataclass
@@ -34,7 +34,7 @@ def solve_cards(
     start: list[Ledger] | None,
     time_limit: float,
     gap: float = 1e-6,
-    later_quotas: list | None = None,
+    later_quotas: list[Quota] | None = None,
 ) -> CardsResult:
     """`later_quotas`, when given, replaces the quotas on every card but the first."""
     units = problem.units

@@ -79,8 +79,6 @@ class Plan:
         for card in self.cards:
             for item_id in {f.item_id for f in card.files}:
                 counts[item_id] = counts.get(item_id, 0) + 1
-        if self.copies and len(self.cards) == 1:
-            counts = {i: int(self.constraints.get("cards", 1)) for i in counts}
         return counts
 
 
@@ -517,31 +515,27 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
     guess = start if feasible_start else None
     notes: list[str] = []
     at_most = [q for q in problem.quotas if not q.at_least]
-    # Too little of a kind for every card's at-least share, even at the most copies:
-    # known without a solve.
-    short_kind = any(
+    # As when cards are filled one after another: the library may hold too little
+    # of a kind for every card's at-least share; then the first card keeps it. A
+    # shortfall in bytes, even at the most copies, is known without a solve.
+    relax = any(
         sum(u.kind_clusters.get(q.kind, 0) * highs[u.index] for u in problem.units)
         < options.cards * problem.quota_clusters(q)
         for q in problem.quotas
         if q.at_least
     )
-    if short_kind:
-        result = solve_cards(
-            problem, options.cards, lows, highs, guess, limit, options.gap, later_quotas=at_most
-        )
-        if result.chosen is not None:
-            notes.append("cards 2 and on: at-least quotas dropped, too little to meet them on all")
-    else:
-        result = solve_cards(problem, options.cards, lows, highs, guess, limit, options.gap)
-    if result.chosen is None and len(at_most) < len(problem.quotas) and not short_kind:
-        # As when cards are filled one after another: the library may hold too
-        # little of a kind for every card's at-least share; the first card keeps it.
+    result = solve_cards(
+        problem, options.cards, lows, highs, guess, limit, options.gap,
+        later_quotas=at_most if relax else None,
+    )  # fmt: skip
+    if result.chosen is None and not relax and len(at_most) < len(problem.quotas):
+        relax = True
         limit = max(options.time_limit - (time.perf_counter() - began), 0.2)
         result = solve_cards(
             problem, options.cards, lows, highs, guess, limit, options.gap, later_quotas=at_most
         )
-        if result.chosen is not None:
-            notes.append("cards 2 and on: at-least quotas dropped, too little to meet them on all")
+    if relax and result.chosen is not None:
+        notes.append("cards 2 and on: at-least quotas dropped, too little to meet them on all")
     if result.status == "infeasible" or result.chosen is None:
         if feasible_start:
             return None
