@@ -81,7 +81,7 @@ def png(width: int, height: int, seed: int, noise: bool = True) -> bytes:
 
     rng = random.Random(seed)
     if noise:
-        data = bytes(rng.getrandbits(8) for _ in range(width * height * 3))
+        data = rng.randbytes(width * height * 3)
         image = Image.frombytes("RGB", (width, height), data)
     else:
         image = Image.new("RGB", (width, height), (rng.randrange(256), 90, 160))
@@ -150,7 +150,8 @@ def make_zim(
         )
         items.append(_Item(p, titles[p], "text/html", html.encode(), True))
         for k, pic in enumerate(pictures[p]):
-            data = png(picture_side, picture_side, seed * 100_000 + n * 10 + k)
+            side = picture_side if n % 3 else max(8, picture_side // 2)  # sizes vary
+            data = png(side, side, seed * 100_000 + n * 10 + k)
             picture_sizes[pic] = len(data)
             items.append(_Item(pic, "", "image/png", data, False))
     main_html = (

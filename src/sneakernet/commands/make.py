@@ -49,7 +49,7 @@ def make(
     from sneakernet.library.project import find_project
     from sneakernet.make.estimates import with_estimates
     from sneakernet.make.job import run_make
-    from sneakernet.make.prepare import MediaPool
+    from sneakernet.make.prepare import MediaPool, cut_encyclopedia
 
     project = find_project(project_dir)
     options = plan_options(
@@ -69,7 +69,15 @@ def make(
         estimate = functools.partial(with_estimates, device_profile=project.config.profile)
         try:
             result = run_make(
-                catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate
+                catalog,
+                project.cache_dir,
+                out_dir,
+                options,
+                prepare,
+                inspect,
+                ui.info,
+                estimate,
+                cut_encyclopedia,
             )
         except KeyboardInterrupt:
             ui.error("interrupted: prepared items are kept; run the same command again to resume")

@@ -49,6 +49,9 @@ class PlanFile:
     priority: int
     group: str | None = None
     position: int | None = None
+    # A subset of the item (a ZIM cut to fill the card): `size` is the space it
+    # may take; `make` writes the subset and puts in its exact size.
+    fill: bool = False
 
 
 @dataclass

@@ -10,6 +10,8 @@ public site) is reported, marked kept, so the operator can judge it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -56,11 +58,34 @@ class ZimFinding:
     kept: bool = False  # reported, deliberately left in place
 
 
-def _archive(path: Path):
+@contextlib.contextmanager
+def quiet_stdout():
+    """libzim's writer prints progress and Xapian notes on the process's own stdout and
+    stderr (not Python's): send both nowhere while it writes."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+def open_archive(path: Path):
+    """libzim's reader of the file (quietly: it prints notes about search languages)."""
     from libzim.reader import Archive
 
     try:
-        return Archive(str(path))
+        with quiet_stdout():
+            return Archive(str(path))
     except RuntimeError as exc:
         raise zf.ZimError(f"libzim cannot open it: {exc}") from None
 
@@ -111,7 +136,7 @@ def inspect_zim(path: Path) -> list[ZimFinding]:
     """Every metadata entry, the UUIDs, and makers' traces in article pages."""
     structure = zf.ZimStructure(path)
     dirents = list(structure.dirents())
-    archive = _archive(path)
+    archive = open_archive(path)
     change, verdicts = _changes(archive, dirents)
     plan = zf.plan_rewrite(path, change, structure)
     found: list[ZimFinding] = []
@@ -221,5 +246,5 @@ def clean_zim(src: Path, out: BinaryIO) -> zf.RewriteResult:
     """Write the cleaned copy of the ZIM at `src` to `out`."""
     structure = zf.ZimStructure(src)
     dirents = list(structure.dirents())
-    change, _ = _changes(_archive(src), dirents)
+    change, _ = _changes(open_archive(src), dirents)
     return zf.write_rewrite(zf.plan_rewrite(src, change, structure), out)
