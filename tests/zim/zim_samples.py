@@ -33,6 +33,48 @@ WORDS = (
 ).split()
 
 
+class _RandomProvider:
+    """Incompressible content of `size` bytes, made as it is written (never all in memory)."""
+
+    def __new__(cls, size: int, seed: int):
+        from libzim.writer import Blob, ContentProvider
+
+        class Provider(ContentProvider):
+            def get_size(self) -> int:
+                return size
+
+            def gen_blob(self):
+                rng = random.Random(seed)
+                left = size
+                while left:
+                    n = min(8 * 1024 * 1024, left)
+                    yield Blob(rng.randbytes(n))
+                    left -= n
+
+        return Provider()
+
+
+class _BigItem(Item):
+    def __init__(self, path: str, size: int, seed: int):
+        super().__init__()
+        self.path, self.size, self.seed = path, size, seed
+
+    def get_path(self) -> str:
+        return self.path
+
+    def get_title(self) -> str:
+        return ""
+
+    def get_mimetype(self) -> str:
+        return "application/octet-stream"
+
+    def get_contentprovider(self):
+        return _RandomProvider(self.size, self.seed)
+
+    def get_hints(self):
+        return {Hint.FRONT_ARTICLE: False, Hint.COMPRESS: False}
+
+
 class _Item(Item):
     def __init__(self, path: str, title: str, mimetype: str, content: bytes, front: bool):
         super().__init__()
@@ -105,6 +147,7 @@ def make_zim(
     planted: dict[str, str] | None = None,
     footer: str | None = FOOTER,
     big_blob: int = 0,
+    big_blobs: tuple[int, ...] = (),
 ) -> Sample:
     """Write a ZIM of `articles` articles (plus the main page) to `path`."""
     rng = random.Random(seed)
@@ -186,6 +229,8 @@ def make_zim(
         rng.shuffle(items)
         for item in items:
             creator.add_item(item)
+        for k, size in enumerate(big_blobs):  # streamed: files of several GiB
+            creator.add_item(_BigItem(f"data/blob{k}.bin", size, seed * 1000 + k))
         for source, target in redirects.items():
             creator.add_redirection(
                 source, f"Redirect {source}", target, {Hint.FRONT_ARTICLE: True}
