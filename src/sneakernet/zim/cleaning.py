@@ -135,7 +135,7 @@ def _uuid_text(raw: bytes) -> str:
 def inspect_zim(path: Path) -> list[ZimFinding]:
     """Every metadata entry, the UUIDs, and makers' traces in article pages."""
     structure = zf.ZimStructure(path)
-    dirents = list(structure.dirents())
+    dirents = structure.entries()
     archive = open_archive(path)
     change, verdicts = _changes(archive, dirents)
     plan = zf.plan_rewrite(path, change, structure)
@@ -245,6 +245,6 @@ def _page_findings(archive, structure, dirents) -> list[ZimFinding]:
 def clean_zim(src: Path, out: BinaryIO) -> zf.RewriteResult:
     """Write the cleaned copy of the ZIM at `src` to `out`."""
     structure = zf.ZimStructure(src)
-    dirents = list(structure.dirents())
+    dirents = structure.entries()
     change, _ = _changes(open_archive(src), dirents)
     return zf.write_rewrite(zf.plan_rewrite(src, change, structure), out)

@@ -23,7 +23,9 @@ import bisect
 import hashlib
 import struct
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -73,7 +75,7 @@ class Header:
         return self.title_ptr_pos not in (0, NO_POSITION)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Dirent:
     index: int  # entry number, in path order
     offset: int  # where it sits in the file
@@ -153,29 +155,31 @@ def _read_mimes(f: BinaryIO, pos: int) -> list[str]:
         start = end + 1
 
 
+_FIXED = struct.Struct("<HBc")
+_U32 = struct.Struct("<I")
+_TWO_U32 = struct.Struct("<II")
+
+
 def _parse_dirent(buf: bytes, at: int, index: int, offset: int) -> Dirent:
     try:
-        mime, parameter_len, namespace = struct.unpack_from("<HBc", buf, at)
+        mime, parameter_len, namespace = _FIXED.unpack_from(buf, at)
         pos = at + 8
         cluster = blob = target = None
         if mime == REDIRECT:
-            (target,) = struct.unpack_from("<I", buf, pos)
+            (target,) = _U32.unpack_from(buf, pos)
             pos += 4
-        elif mime not in (LINKTARGET, DELETED):
-            cluster, blob = struct.unpack_from("<II", buf, pos)
+        elif mime < DELETED:
+            cluster, blob = _TWO_U32.unpack_from(buf, pos)
             pos += 8
-        end = buf.index(b"\0", pos)
-        path = buf[pos:end]
-        pos = end + 1
-        end = buf.index(b"\0", pos)
-        title = buf[pos:end]
-        pos = end + 1 + parameter_len
+        end = buf.index(0, pos)
+        path = buf[pos:end].decode("utf-8", "replace")
+        title_end = buf.index(0, end + 1)
+        title = buf[end + 1 : title_end].decode("utf-8", "replace")
+        pos = title_end + 1 + parameter_len
     except (struct.error, ValueError):
         raise ZimError(f"damaged ZIM: directory entry {index} is cut short") from None
-    return Dirent(
-        index, offset, pos - at, mime, namespace.decode("latin-1"),
-        path.decode("utf-8", "replace"), title.decode("utf-8", "replace"), cluster, blob, target,
-    )  # fmt: skip
+    ns = "C" if namespace == b"C" else namespace.decode("latin-1")
+    return Dirent(index, offset, pos - at, mime, ns, path, title, cluster, blob, target)
 
 
 class ZimStructure:
@@ -200,8 +204,15 @@ class ZimStructure:
         self._cluster_order = sorted(range(h.cluster_count), key=self.cluster_ptrs.__getitem__)
         self._cluster_rank = {c: k for k, c in enumerate(self._cluster_order)}
         self._region_starts: list[int] | None = None
+        self._entries: list[Dirent] | None = None
 
     # Directory
+
+    def entries(self) -> list[Dirent]:
+        """Every entry, in path order, read once."""
+        if self._entries is None:
+            self._entries = list(self.dirents())
+        return self._entries
 
     def dirents(self) -> Iterator[Dirent]:
         """Every entry, in path order (entry number order)."""
@@ -481,9 +492,16 @@ def content_seed(
             sizes = _blob_sizes(structure, c, counts, change)
         seed.update(f"{c}:{sizes}\n".encode())
         for blob in sorted(b for cc, b in metadata if cc == c):
-            if blobs is None:
-                blobs = _cluster_blobs(structure, c, counts, change)
-            seed.update(hashlib.sha256(blobs[blob]).digest())
+            if blobs is None and structure.cluster_info(c)[0] in STORED:
+                start, end = structure.stored_blobs(c)[blob]  # just this blob, not the cluster
+                with open(structure.path, "rb") as f:
+                    f.seek(start)
+                    value = f.read(end - start)
+            else:
+                if blobs is None:
+                    blobs = _cluster_blobs(structure, c, counts, change)
+                value = blobs[blob]
+            seed.update(hashlib.sha256(value).digest())
     for c in range(h.cluster_count):
         if c not in holding:
             start, end = structure.cluster_span(c)
@@ -496,7 +514,7 @@ def content_seed(
 def plan_rewrite(src: Path, change: Rewrite, structure: ZimStructure | None = None) -> RewritePlan:
     structure = structure or ZimStructure(src)
     h = structure.header
-    dirents = list(structure.dirents())
+    dirents = structure.entries()
     new_blobs = _rebuilt_clusters(structure, dirents, change)
     rebuilt = {c: stored_cluster(blobs) for c, blobs in new_blobs.items()}
 
@@ -571,13 +589,33 @@ def write_rewrite(plan: RewritePlan, out: BinaryIO) -> RewriteResult:
 
     md5 = hashlib.md5()
     written = 0
+    # The checksum is computed in a second thread while the main one reads and
+    # writes (both release the interpreter lock on large blocks), in order.
+    hasher = ThreadPoolExecutor(max_workers=1)
+    pending: deque[Future] = deque()
 
     def emit(data: bytes) -> None:
         nonlocal written
+        pending.append(hasher.submit(md5.update, data))
         out.write(data)
-        md5.update(data)
         written += len(data)
+        while len(pending) > 4:
+            pending.popleft().result()
 
+    try:
+        _copy_all(plan, structure, emit, fill)
+        emit(plan.titles)
+        while pending:
+            pending.popleft().result()
+    finally:
+        hasher.shutdown(wait=True)
+    out.write(md5.digest())
+    return RewriteResult(
+        plan.uuid, written + CHECKSUM_SIZE, len(plan.rebuilt), bool(plan.titles), len(plan.xapian)
+    )
+
+
+def _copy_all(plan: RewritePlan, structure: ZimStructure, emit, fill) -> None:
     with open(structure.path, "rb") as f:
         position = 0
 
@@ -601,11 +639,6 @@ def write_rewrite(plan: RewritePlan, out: BinaryIO) -> RewriteResult:
             emit(fill(data) if isinstance(data, str) else data)
             position = end
         copy_to(structure.header.checksum_pos)
-    emit(plan.titles)
-    out.write(md5.digest())
-    return RewriteResult(
-        plan.uuid, written + CHECKSUM_SIZE, len(plan.rebuilt), bool(plan.titles), len(plan.xapian)
-    )
 
 
 def rewrite(src: Path, out: BinaryIO, change: Rewrite) -> RewriteResult:

@@ -36,7 +36,7 @@ class ZimProbe:
 def probe(path: Path) -> ZimProbe:
     path = Path(path)
     structure = zf.ZimStructure(path)
-    dirents = list(structure.dirents())
+    dirents = structure.entries()
     archive = cleaning.open_archive(path)
     mimes = structure.mimes
     articles = redirects = media = other = 0

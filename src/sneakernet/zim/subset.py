@@ -111,7 +111,7 @@ def survey(path: Path) -> Survey:
     """Read the directory and every page once: links, pictures, sizes."""
     path = Path(path)
     structure = zf.ZimStructure(path)
-    dirents = list(structure.dirents())
+    dirents = structure.entries()
     archive = cleaning.open_archive(path)
     mimes = structure.mimes
     user = [d for d in dirents if d.namespace == "C"]
