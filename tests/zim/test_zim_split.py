@@ -109,3 +109,34 @@ def test_zim_over_4_gib_goes_on_in_parts_kiwix_serve_opens(tmp_path):
             with open(piece, "rb") as f:
                 while block := f.read(64 * 2**20):
                     assert whole.read(len(block)) == block
+
+
+def _filler(path: Path, size: int, n: int) -> Item:
+    with open(path, "wb") as f:
+        f.write(split.ZIM_MAGIC)
+        f.truncate(size)
+    return Item(n, f"{n:064x}", str(path), size, "encyclopedia", 4, fill=True)
+
+
+def test_a_filling_zim_over_4_gib_goes_whole_in_parts_or_as_a_large_subset(tmp_path):
+    from sneakernet.plan.fill import split_subset
+
+    card = 16 * GIB
+    whole = make_plan([_filler(tmp_path / "a.zim", 9 * GIB, 1)], PlanOptions(size=card))
+    files = whole.cards[0].files
+    assert [f.card_path.rsplit("/", 1)[1] for f in files] == ["a.zimaa", "a.zimab", "a.zimac"]
+    assert not any(f.fill for f in files) and sum(f.size for f in files) == 9 * GIB
+    cut = make_plan([_filler(tmp_path / "b.zim", 40 * GIB, 1)], PlanOptions(size=card))
+    (f,) = cut.cards[0].files
+    assert f.fill and f.size > 2 * split.PART_SIZE  # one subset, split once it is made
+    parts = split_subset(f, f.size - 12345)
+    assert [p.offset for p in parts] == [
+        0,
+        split.PART_SIZE,
+        2 * split.PART_SIZE,
+        3 * split.PART_SIZE,
+    ][: len(parts)]
+    layout = [(p.card_path, p.size) for p in parts]
+    assert fat.plan_capacity(layout, card).fits
+    bigger = split_subset(f, f.size + cut.cluster_size)
+    assert not fat.plan_capacity([(p.card_path, p.size) for p in bigger], card).fits

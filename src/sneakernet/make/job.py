@@ -174,6 +174,7 @@ def _cut_subsets(plan: Plan, catalog: Catalog, folder: Path, cut, on_event, fail
     reported as an item failure).
     """
     from sneakernet.errors import ItemFailed
+    from sneakernet.plan.fill import split_subset
 
     subsets: list[Subset] = []
     made: dict[tuple[int, int], Subset] = {}
@@ -198,11 +199,13 @@ def _cut_subsets(plan: Plan, catalog: Catalog, folder: Path, cut, on_event, fail
                             done.articles_kept, done.articles_total, done.media_kept,
                             done.media_total)  # fmt: skip
             subsets.append(subset)
-            f.size = done.size
+            # The subset as it goes on the card: whole, or in parts from 4 GiB on.
+            at = card.files.index(f)
+            card.files[at : at + 1] = split_subset(f, done.size)
             on_event(
                 f"card {card.index}: {item.name}: {done.articles_kept:,} of "
                 f"{done.articles_total:,} articles, {done.media_kept:,} of {done.media_total:,} "
-                f"pictures and media, {done.size:,} bytes ({subset.room - done.size:,} bytes "
+                f"pictures and media, {done.size:,} bytes ({f.size - done.size:,} bytes "
                 "of the space left unused)"
             )
     return subsets

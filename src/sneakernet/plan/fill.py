@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from sneakernet.fat import split
 from sneakernet.library.catalog import Item
 from sneakernet.plan.capacity import CapacityModel
 from sneakernet.plan.model import KIND_FOLDERS, MIB, LeftOut, PlanFile
@@ -49,20 +50,71 @@ def _path(card_files: list[PlanFile], item: Item, capacity: CapacityModel, langu
     return f"{folder}/{candidate}"
 
 
+def card_files(path: str, size: int) -> list[tuple[str, int]]:
+    """The file at `path` as it goes on the card: whole, or in parts from 4 GiB on."""
+    folder, name = path.rsplit("/", 1)
+    return [(f"{folder}/{part}", length) for part, _, length in split.zim_parts(name, size)]
+
+
+def fits(files: list[tuple[str, int]], path: str, size: int, capacity: CapacityModel) -> bool:
+    return capacity.measure(files + card_files(path, size)).fits
+
+
 def largest_fit(files: list[tuple[str, int]], path: str, capacity: CapacityModel, most: int) -> int:
-    """The largest size (a whole number of clusters, at most `most`) a file at `path` can
-    have with `files` on the card: 0 when not even one cluster fits."""
+    """The largest size (a whole number of clusters, at most `most`) a ZIM at `path` can
+    have with `files` on the card, in parts if need be: 0 when not one cluster fits."""
     cs = capacity.cluster_size
-    low, high = 0, min(most, capacity.max_file_size) // cs
-    if capacity.measure(files + [(path, high * cs)]).fits:
+    low, high = 0, most // cs
+    if fits(files, path, high * cs, capacity):
         return min(high * cs, most)
     while high - low > 1:  # fits at `low` clusters, not at `high`
         middle = (low + high) // 2
-        if capacity.measure(files + [(path, middle * cs)]).fits:
+        if fits(files, path, middle * cs, capacity):
             low = middle
         else:
             high = middle
     return low * cs
+
+
+def plan_files(item: Item, path: str, size: int, subset: bool) -> list[PlanFile]:
+    """The item's files on the card: one, or its parts (a subset is split once it is made)."""
+    parts = [(path, 0, size)] if subset else [
+        (f"{path.rsplit('/', 1)[0]}/{name}", offset, length)
+        for name, offset, length in split.zim_parts(path.rsplit("/", 1)[1], size)
+    ]  # fmt: skip
+    whole = size if len(parts) > 1 else None
+    return [
+        PlanFile(
+            item_id=item.id,
+            hash=item.hash,
+            name=item.name,
+            kind=item.kind,
+            card_path=part_path,
+            size=length,
+            size_estimated=item.size_is_estimate and not subset,
+            priority=item.priority,
+            fill=subset,
+            offset=offset,
+            whole=whole,
+        )
+        for part_path, offset, length in parts
+    ]
+
+
+def split_subset(f: PlanFile, size: int) -> list[PlanFile]:
+    """A subset's planned file, once made `size` bytes: itself, or its parts."""
+    import dataclasses
+
+    folder, name = f.card_path.rsplit("/", 1)
+    parts = split.zim_parts(name, size)
+    if len(parts) == 1:
+        return [dataclasses.replace(f, size=size)]
+    return [
+        dataclasses.replace(
+            f, card_path=f"{folder}/{part}", size=length, offset=offset, whole=size
+        )  # fmt: skip
+        for part, offset, length in parts
+    ]
 
 
 def fill_cards(cards, items: list[Item], capacity: CapacityModel, language: str) -> list[LeftOut]:
@@ -83,27 +135,19 @@ def fill_cards(cards, items: list[Item], capacity: CapacityModel, language: str)
     for card in cards:
         files = [(f.card_path, f.size) for f in card.files]
         path = _path(card.files, item, capacity, language)
-        room = largest_fit(files, path, capacity, capacity.max_file_size)
-        if whole <= room:
+        room = largest_fit(files, path, capacity, capacity.cluster_count * capacity.cluster_size)
+        if whole <= room or fits(files, path, whole, capacity):
             size, subset = whole, False
         elif room >= MIN_SUBSET:
             size, subset = room, True
         else:
             continue
-        card.files.append(
-            PlanFile(
-                item_id=item.id,
-                hash=item.hash,
-                name=item.name,
-                kind=item.kind,
-                card_path=path,
-                size=size,
-                size_estimated=item.size_is_estimate and not subset,
-                priority=item.priority,
-                fill=subset,
-            )
-        )
-        measured = capacity.measure([(f.card_path, f.size) for f in card.files])
+        card.files.extend(plan_files(item, path, size, subset))
+        # A subset is measured in the parts it will be split into.
+        for_measure = [(f.card_path, f.size) for f in card.files if not f.fill]
+        if subset:
+            for_measure += card_files(path, size)
+        measured = capacity.measure(for_measure)
         card.value += item.priority * size / MIB
         card.used_bytes, card.free_bytes = measured.used_bytes, measured.free_bytes
         card.free_note = (
