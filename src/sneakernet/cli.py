@@ -25,7 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("library", "Record originals in the catalog (they stay where they are)."),
     "ls": ("library", "List the items: kind, duration, sizes, priority, tags, group, state."),
     "rm": ("library", "Remove items from the catalog (the originals are not touched)."),
-    "set": ("library", "Change priority, tags or series of items."),
+    "set": (
+        "library",
+        "Change priority, tags or series of items, or let an encyclopedia fill cards.",
+    ),
     "plan": ("plan", "Choose what goes on a card of a given size, exactly to the byte."),
     "make": ("make", "Prepare what the plan needs, plan, build one image per card, audit each."),
     "profiles": ("media", "List device profiles: what each class of players can play."),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from sneakernet.audit.common import AuditFinding, file_findings, words_in_name
+from sneakernet.fat import split
 from sneakernet.policy import debris_reason
 
 
@@ -21,6 +24,20 @@ def audit_folder(root: Path, words: list[str]) -> list[AuditFinding]:
             if reason:
                 findings.append(AuditFinding(where, "OS debris", name, reason))
             findings += words_in_name(where, name, words)
-            if name in filenames and path.is_file() and not path.is_symlink():
-                findings += file_findings(path, where, words)
+        files = [
+            n for n in sorted(filenames) if (base / n).is_file() and not (base / n).is_symlink()
+        ]
+        for group in split.group_parts(files):
+            where = (base / group[0]).relative_to(root).as_posix()
+            if len(group) == 1:
+                findings += file_findings(base / group[0], where, words)
+                continue
+            # The parts of a split ZIM are read as the one file they make.
+            with tempfile.TemporaryDirectory(prefix="sneakernet-audit-") as tmp:
+                whole = Path(tmp) / "file"
+                with whole.open("wb") as out:
+                    for part in group:
+                        with (base / part).open("rb") as f:
+                            shutil.copyfileobj(f, out, 8 * 1024 * 1024)
+                findings += file_findings(whole, f"{where} (+{len(group) - 1} parts)", words)
     return findings

@@ -19,7 +19,7 @@ from sneakernet.audit.common import (
     words_in_bytes,
     words_in_name,
 )
-from sneakernet.fat import FatVolume, open_volume
+from sneakernet.fat import FatVolume, open_volume, split
 from sneakernet.policy import debris_reason
 
 # OEM names that say nothing beyond "a FAT volume" (Windows 95 and later).
@@ -269,14 +269,18 @@ def _consistency_findings(volume: FatVolume, words: list[str]) -> list[AuditFind
 
 
 def _file_content_findings(volume: FatVolume, words: list[str]) -> list[AuditFinding]:
+    """Each file's content; the parts of a split ZIM are read as the one file they make."""
     out = []
+    entries = {e.path: e for e in volume.files()}
     with tempfile.TemporaryDirectory(prefix="sneakernet-audit-") as tmp:
-        for entry in volume.files():
+        for group in split.group_parts(list(entries)):
             copy = Path(tmp) / "file"
             with copy.open("wb") as f:
-                for chunk in volume.iter_content(entry):
-                    f.write(chunk)
-            out += file_findings(copy, entry.path, words)
+                for path in group:
+                    for chunk in volume.iter_content(entries[path]):
+                        f.write(chunk)
+            where = group[0] if len(group) == 1 else f"{group[0]} (+{len(group) - 1} parts)"
+            out += file_findings(copy, where, words)
     return out
 
 

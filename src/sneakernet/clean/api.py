@@ -46,6 +46,7 @@ class CleanReport:
     dst: Path
     cleaner: str  # format family, or "unknown" for a copy made with allow_unknown
     findings: list[Finding] = field(default_factory=list)  # what was removed
+    kept: list[Finding] = field(default_factory=list)  # reported, left in place on purpose
     redstar_marks: list[str] = field(default_factory=list)  # decoded machine ids removed
     trailing_bytes: int = 0  # bytes after the end of the format's data, cut off
 
@@ -55,6 +56,7 @@ class CleanReport:
             "dst": str(self.dst),
             "cleaner": self.cleaner,
             "findings": [f.__dict__ for f in self.findings],
+            "kept": [f.__dict__ for f in self.kept],
             "redstar_marks": self.redstar_marks,
             "trailing_bytes": self.trailing_bytes,
         }
@@ -208,7 +210,9 @@ def clean_file(
             report = CleanReport(src, dst, "unknown")
         else:
             findings, trailing = _clean_known(cleaner, work, work_size, partial, options, Path(tmp))
-            report = CleanReport(src, dst, cleaner.name, findings, [], trailing)
+            removed = [f for f in findings if not f.kept]
+            kept = [f for f in findings if f.kept]
+            report = CleanReport(src, dst, cleaner.name, removed, kept, [], trailing)
         report.redstar_marks = [m.machine_id for m in marks.all]
         _check_unmarked(partial)
     return report
@@ -235,7 +239,7 @@ def _verify(cleaner: Cleaner, path: Path, options: CleanOptions) -> None:
     again = registry.choose(path)
     if again is None or again.name != cleaner.name:
         raise CleanError(f"the cleaned copy is no longer a valid {cleaner.name} file")
-    left = again.inspect(path)
+    left = [f for f in again.inspect(path) if not f.kept]
     if left and not options.keep_music_tags:
         raise CleanError(f"cleaning left {left[0].field} behind; the file was not written")
     size = path.stat().st_size

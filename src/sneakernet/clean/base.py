@@ -23,6 +23,9 @@ class Finding:
     field: str  # where it sits, e.g. "ID3v2:TPE1", "EXIF:GPSLatitude", "H264:SEI user data"
     value: str  # what it says, printable and shortened
     why: str  # why it endangers someone, in a few words
+    # Reported but deliberately left in place: what the reader needs, or content
+    # kept byte for byte (a ZIM's article pages). Cleaning does not remove it.
+    kept: bool = False
 
 
 @dataclass(frozen=True)

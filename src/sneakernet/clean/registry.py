@@ -30,6 +30,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "ogg",
     "wav",
     "avi",
+    "zim",
     "rtf",
     "ass",
     "subtitles",

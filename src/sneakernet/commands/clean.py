@@ -154,6 +154,9 @@ def _clean_one(
         extras.append(f"{report.trailing_bytes} trailing bytes")
     more = f", {', '.join(extras)}" if extras else ""
     ui.info(f"{job.src} -> {job.dst} [{report.cleaner}]: {removed} finding(s) removed{more}")
+    for kept in report.kept:
+        if kept.field.startswith("ZIM:article") or kept.field.startswith("ZIM:source"):
+            ui.warn(f"{job.src}: kept {kept.field}: {kept.value} ({kept.why})")
 
 
 def _table(title: str, columns: list[str], rows: list) -> None:
@@ -165,7 +168,10 @@ def _table(title: str, columns: list[str], rows: list) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(str(getattr(row, c))) for c in columns))
+        cells = [getattr(row, c) for c in columns]
+        table.add_row(
+            *(escape("yes" if c is True else "" if c is False else str(c)) for c in cells)
+        )
     ui.console.print(table if rows else escape(title))
 
 
@@ -202,7 +208,14 @@ def inspect_command(files: list[Path], as_json: bool) -> None:
             continue
         results[str(path)] = [f.__dict__ for f in findings]
         if not as_json:
-            _table(f"{path}: {len(findings)} finding(s)", ["field", "value", "why"], findings)
+            kept = sum(f.kept for f in findings)
+            title = f"{path}: {len(findings) - kept} finding(s)" + (
+                f", {kept} kept (marked 'yes': the reader needs it, or article content)"
+                if kept
+                else ""
+            )
+            columns = ["field", "value", "why"] + (["kept"] if kept else [])
+            _table(title, columns, findings)
     for name, message in errors.items():
         ui.error(f"{name}: {message}")
     if as_json:

@@ -139,6 +139,8 @@ def ls(as_json: bool, project_dir: Path | None) -> None:
     table.add_column("state")
     for it in items:
         card = human_size(it.card_size_estimate) + (" (est.)" if it.size_is_estimate else "")
+        if it.fill:
+            card = "fills what is left"
         group = f"{it.group} #{it.position}" if it.group else ""
         table.add_row(
             str(it.id),
@@ -173,11 +175,15 @@ def set_(
     untag: list[str],
     group: str | None,
     ungroup: bool,
+    fill: bool | None,
     project_dir: Path | None,
 ) -> None:
-    """Change priority, tags or series of items."""
-    if priority is None and not tag and not untag and group is None and not ungroup:
-        raise UserError("nothing to set: give --priority, --tag, --untag, --group or --ungroup")
+    """Change priority, tags or series of items, or let an encyclopedia fill cards."""
+    nothing = priority is None and not tag and not untag and group is None and not ungroup
+    if nothing and fill is None:
+        raise UserError(
+            "nothing to set: give --priority, --tag, --untag, --group, --ungroup or --fill"
+        )
     if group is not None and ungroup:
         raise UserError("give --group NAME or --ungroup, not both")
     from sneakernet.library.project import find_project
@@ -185,7 +191,16 @@ def set_(
     project = find_project(project_dir)
     with project.open_catalog() as catalog:
         items = catalog.resolve(refs)
+        if fill:
+            wrong = [it for it in items if it.kind != "encyclopedia"]
+            if wrong:
+                raise UserError(
+                    f"item {wrong[0].id} ({wrong[0].name}) is {wrong[0].kind}, not an "
+                    "encyclopedia: only a ZIM can be cut to fill a card"
+                )
         for it in items:
+            if fill is not None:
+                catalog.set_fill(it.id, fill)
             if priority is not None:
                 catalog.set_priority(it.id, priority)
             catalog.add_tags(it.id, tag)
@@ -248,6 +263,13 @@ COMMANDS = {
         ),
         Arg("-g", "--group", metavar="NAME", help="Make the items (a) series NAME, in name order."),
         Arg("--ungroup", action="store_true", help="Make each item stand alone."),
+        Arg(
+            "--fill",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="An encyclopedia (ZIM) fills what each card has left after the other items, "
+            "as a subset of its most linked articles (--no-fill: an item like the others).",
+        ),
         PROJECT_ARG,
     ),
 }

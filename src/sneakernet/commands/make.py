@@ -65,7 +65,7 @@ def make(
     from sneakernet.library.project import find_project
     from sneakernet.make.estimates import with_estimates
     from sneakernet.make.job import run_make
-    from sneakernet.make.prepare import MediaPool
+    from sneakernet.make.prepare import MediaPool, cut_encyclopedia
 
     project = find_project(project_dir)
     options = plan_options(
@@ -87,7 +87,7 @@ def make(
         try:
             result = run_make(
                 catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate,
-                profile=profile,
+                cut_encyclopedia, profile=profile,
             )  # fmt: skip
         except KeyboardInterrupt:
             ui.error("interrupted: prepared items are kept; run the same command again to resume")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet.errors import UserError
+from sneakernet.fat import split
 from sneakernet.fat.dirent import fold, name_problem, utf16_units
 from sneakernet.fat.layout import MAX_FILE_SIZE
 from sneakernet.fat.order import OrderRanks
@@ -119,15 +120,21 @@ def _scan_dir(
                 full, relative + "/", child, result, ranks, follow, fix, ancestors | {_ident(st)}
             )
         elif stat.S_ISREG(st.st_mode):
-            if st.st_size > MAX_FILE_SIZE:
-                raise UserError(
-                    f"{relative!r} is {st.st_size} bytes; FAT32 cannot hold a file of 4 GiB or "
-                    "more: split it or choose a profile that makes it smaller"
-                )
             try:
                 os.close(os.open(full, os.O_RDONLY))
             except OSError as exc:
                 raise UserError(f"cannot read {relative!r}: {exc.strerror}") from None
+            if st.st_size > MAX_FILE_SIZE:
+                if not split.is_zim(full):
+                    raise UserError(
+                        f"{relative!r} is {st.st_size} bytes; FAT32 cannot hold a file of 4 GiB "
+                        "or more: split it or choose a profile that makes it smaller"
+                    )
+                # A ZIM goes in parts Kiwix opens as one: name.zimaa, name.zimab, ...
+                for part, offset, length in split.zim_parts(name, st.st_size):
+                    node_part = Node(part, False, length, full.absolute(), offset, st.st_size)
+                    kept.append((name, relative, node_part))
+                continue
             child = Node(name, False, st.st_size, full.absolute())
         else:
             raise UserError(

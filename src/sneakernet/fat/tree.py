@@ -21,6 +21,8 @@ class Node:
     is_dir: bool
     size: int = 0
     source: Path | None = None
+    source_offset: int = 0  # where the file's bytes start in `source` (a part of it)
+    source_size: int | None = None  # for a part: the size of the whole source
     children: list[Node] = field(default_factory=list)
     # Filled in by layout.place():
     short: bytes = b""

@@ -55,6 +55,8 @@ class Extent:
     length: int
     data: bytes | None = None
     source: Path | None = None
+    source_offset: int = 0  # a part of `source` starting there
+    source_size: int | None = None  # for a part: the size of the whole source
 
 
 @dataclass
@@ -184,7 +186,13 @@ def iter_extents(plan: ImagePlan) -> Iterator[Extent]:
         yield Extent(g.cluster_offset(directory.first_cluster), len(data), data)
     for _, node in plan.root.files():
         if node.size:
-            yield Extent(g.cluster_offset(node.first_cluster), node.size, source=node.source)
+            yield Extent(
+                g.cluster_offset(node.first_cluster),
+                node.size,
+                source=node.source,
+                source_offset=node.source_offset,
+                source_size=node.source_size,
+            )
 
 
 ProgressCallback = Callable[[int], None]
@@ -219,6 +227,7 @@ def stream_image(plan: ImagePlan, block_size: int = STREAM_BLOCK) -> Iterator[by
             yield from take(extent.data)
         else:
             with open(extent.source, "rb", buffering=0) as f:
+                f.seek(extent.source_offset)
                 remaining = extent.length
                 while remaining:
                     data = f.read(min(block_size, remaining))
@@ -238,13 +247,24 @@ def stream_image(plan: ImagePlan, block_size: int = STREAM_BLOCK) -> Iterator[by
         yield bytes(block)
 
 
-def _copy_file(source: Path, expected: int, out_fd: int, offset: int, progress) -> None:
+def _copy_file(
+    source: Path,
+    expected: int,
+    out_fd: int,
+    offset: int,
+    progress,
+    start: int = 0,
+    whole: int | None = None,
+) -> None:
+    """Copy `expected` bytes of `source` from `start`: all of it, or one part of a
+    file of `whole` bytes."""
     try:
         src_fd = os.open(source, os.O_RDONLY)
     except OSError as exc:
         raise UserError(f"cannot read {str(source)!r}: {exc.strerror}") from None
     try:
-        if os.fstat(src_fd).st_size != expected:
+        size = os.fstat(src_fd).st_size
+        if size != (whole if whole is not None else expected):
             raise UserError(f"{str(source)!r} changed while the card was being built; build again")
         done = 0
         use_kernel_copy = hasattr(os, "copy_file_range")
@@ -254,14 +274,14 @@ def _copy_file(source: Path, expected: int, out_fd: int, offset: int, progress) 
             n = 0
             if use_kernel_copy:
                 try:
-                    n = os.copy_file_range(src_fd, out_fd, want, done, offset + done)
+                    n = os.copy_file_range(src_fd, out_fd, want, start + done, offset + done)
                 except OSError:
                     use_kernel_copy = False
             if not use_kernel_copy:
                 if buffer is None:
                     buffer = bytearray(_READ_BUFFER)
                 view = memoryview(buffer)[: min(_READ_BUFFER, want)]
-                n = os.preadv(src_fd, [view], done)
+                n = os.preadv(src_fd, [view], start + done)
                 if n:
                     os.pwrite(out_fd, view[:n], offset + done)
             if n == 0:
@@ -294,7 +314,14 @@ def write_extents(plan: ImagePlan, out_fd: int, progress: ProgressCallback | Non
                     continue
                 window.append(
                     pool.submit(
-                        _copy_file, extent.source, extent.length, out_fd, extent.offset, progress
+                        _copy_file,
+                        extent.source,
+                        extent.length,
+                        out_fd,
+                        extent.offset,
+                        progress,
+                        extent.source_offset,
+                        extent.source_size,
                     )
                 )
                 if len(window) >= 4 * COPY_THREADS:

@@ -42,6 +42,8 @@ class Item:
     state_reason: str | None = None
     prepared_size: int | None = None
     prepared_path: str | None = None
+    # An encyclopedia that fills what a card has left (a subset of it), not an item.
+    fill: bool = False
     # What the profile is expected to make of it (set before planning, not stored).
     estimated_size: int | None = None
 
@@ -157,8 +159,13 @@ def _v3(db: sqlite3.Connection) -> None:
     _drop_empty_groups(db)
 
 
+def _v4(db: sqlite3.Connection) -> None:
+    """Items can fill a card's remaining space (`set --fill`): a ZIM cut to size."""
+    db.execute("ALTER TABLE items ADD COLUMN fill INTEGER NOT NULL DEFAULT 0")
+
+
 # MIGRATIONS[i] turns a catalog of version i into version i + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -194,7 +201,7 @@ def migrate(
 
 _SELECT = """
 SELECT i.id, i.hash, i.path, i.size, i.kind, i.priority, g.name, i.position, i.duration,
-       i.state, i.state_reason, i.prepared_size, i.prepared_path
+       i.state, i.state_reason, i.prepared_size, i.prepared_path, i.fill
 FROM items i LEFT JOIN groups g ON g.id = i.group_id
 """
 
@@ -450,6 +457,7 @@ class Catalog:
         ("state_reason", str, True),
         ("prepared_size", int, True),
         ("prepared_path", str, True),
+        ("fill", int, False),
     )
 
     def _item(self, row, tags: list[str]) -> Item:
@@ -477,6 +485,7 @@ class Catalog:
             state_reason=row[10],
             prepared_size=row[11],
             prepared_path=row[12],
+            fill=bool(row[13]),
         )
 
     # Writing
@@ -521,6 +530,9 @@ class Catalog:
                 self.db.execute(
                     "DELETE FROM item_tags WHERE item_id = ? AND tag = ?", (item_id, tag)
                 )
+
+    def set_fill(self, item_id: int, fill: bool) -> None:
+        self.db.execute("UPDATE items SET fill = ? WHERE id = ?", (int(fill), item_id))
 
     def set_prepared(self, item_id: int, prepared_path: str, prepared_size: int) -> None:
         self.db.execute(

@@ -40,9 +40,20 @@ class BuiltCard:
         return self.used_bytes / self.data_bytes if self.data_bytes else 0.0
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, offset: int = 0, length: int | None = None) -> str:
+    """SHA-256 of the file, or of `length` bytes from `offset` (one part of it)."""
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        if length is None:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+        f.seek(offset)
+        digest = hashlib.sha256()
+        while length > 0:
+            block = f.read(min(8 * 1024 * 1024, length))
+            if not block:
+                break
+            digest.update(block)
+            length -= len(block)
+        return digest.hexdigest()
 
 
 def card_key(plan: Plan, card: CardPlan, sources: dict[int, Path]) -> str:
@@ -51,15 +62,20 @@ def card_key(plan: Plan, card: CardPlan, sources: dict[int, Path]) -> str:
     digest.update(f"{fingerprint()}:{plan.card_size}:{plan.cluster_size}\n".encode())
     for f in card.files:
         digest.update(f"{f.card_path}\0{f.size}\0{f.hash}\0{sources[f.item_id].name}\n".encode())
+        if f.whole is not None:
+            digest.update(f"part {f.offset} of {f.whole}\n".encode())
     return digest.hexdigest()
 
 
 def card_tree(card: CardPlan, sources: dict[int, Path]) -> fat.Node:
     """The card's tree in playback order, each file pointing at the file to copy."""
     root = fat.tree_from_items([(f.card_path, f.size) for f in card.files])
-    by_path = {f.card_path: sources[f.item_id] for f in card.files}
+    by_path = {f.card_path: f for f in card.files}
     for path, node in root.files():
-        node.source = by_path[path]
+        f = by_path[path]
+        node.source = sources[f.item_id]
+        if f.whole is not None:  # one part of a file FAT32 cannot hold whole
+            node.source_offset, node.source_size = f.offset, f.whole
     return root
 
 
@@ -99,10 +115,11 @@ def build_card(
     image, manifest = out_dir / f"{name}.img", out_dir / f"{name}.manifest.json"
     for f in card.files:
         source = sources[f.item_id]
-        if source.stat().st_size != f.size:
+        expected = f.size if f.whole is None else f.whole
+        if source.stat().st_size != expected:
             raise UserError(
                 f"{f.card_path}: the file to copy is {source.stat().st_size} bytes, the plan "
-                f"says {f.size}; plan again"
+                f"says {expected}; plan again"
             )
     key = card_key(plan, card, sources)
     done = _read_manifest(manifest)
@@ -136,7 +153,9 @@ def build_card(
                 {
                     "card_path": f.card_path,
                     "size": f.size,
-                    "sha256": sha256_file(sources[f.item_id]),
+                    "sha256": sha256_file(sources[f.item_id], f.offset, f.size)
+                    if f.whole is not None
+                    else sha256_file(sources[f.item_id]),
                     "item": f.item_id,
                 }
                 for f in card.files

@@ -40,11 +40,31 @@ class CardOutcome:
 
 
 @dataclass
+class Subset:
+    """An encyclopedia cut to fill one card."""
+
+    card: int
+    item_id: int
+    path: Path
+    size: int
+    room: int  # bytes the plan gave it
+    articles_kept: int
+    articles_total: int
+    media_kept: int
+    media_total: int
+
+
+# (item, room in bytes, where to write, cluster size) -> the subset written
+Cutter = Callable[[Item, int, Path, int], Subset]
+
+
+@dataclass
 class MakeResult:
     plan: Plan
     cards: list[CardOutcome]
     prepared: int
     failed: dict[int, str]
+    subsets: list[Subset] = field(default_factory=list)
     # item id -> (estimated bytes, real bytes) for each item prepared in this run
     estimates: dict[int, tuple[int, int]] = field(default_factory=dict)
 
@@ -93,6 +113,7 @@ def run_make(
     audit: Auditor,
     on_event: Callable[[str], None] = lambda _msg: None,
     estimate: Callable[[list[Item]], list[Item]] = lambda items: items,
+    cut: Cutter | None = None,
     *,
     profile: str = "notel",
 ) -> MakeResult:
@@ -111,7 +132,8 @@ def run_make(
         items = estimate(catalog.items())
         plan = make_plan(items, options)
         by_id = {it.id: it for it in items}
-        planned = dict.fromkeys(f.item_id for card in plan.cards for f in card.files)
+        # A file that fills a card is a subset, made below: the whole item is not prepared.
+        planned = dict.fromkeys(f.item_id for card in plan.cards for f in card.files if not f.fill)
         missing = [by_id[i] for i in planned if not is_prepared(by_id[i], folder)]
         if not missing:
             break
@@ -134,13 +156,59 @@ def run_make(
                     f"({(guess - result.size) / result.size:+.0%})"
                 )
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_plan(plan, out_dir / "plan.json")
     sources = {it.id: Path(it.prepared_path) for it in catalog.items() if it.state == "prepared"}
+    subsets = _cut_subsets(plan, catalog, folder, cut, on_event, failed)
+    write_plan(plan, out_dir / "plan.json")
     cards = []
     # Copies are identical: one image serves them all.
     for card in plan.cards[:1] if plan.copies else plan.cards:
         on_event(f"building card {card.index}")
-        built = build_card(plan, card, sources, out_dir)
+        card_sources = {**sources, **{s.item_id: s.path for s in subsets if s.card == card.index}}
+        built = build_card(plan, card, card_sources, out_dir)
         on_event(f"auditing card {card.index}")
         cards.append(CardOutcome(built, audit(built.image)))
-    return MakeResult(plan, cards, prepared, failed, estimates)
+    return MakeResult(plan, cards, prepared, failed, subsets=subsets, estimates=estimates)
+
+
+def _cut_subsets(plan: Plan, catalog: Catalog, folder: Path, cut, on_event, failed) -> list[Subset]:
+    """Write the subset each card's filling file asks for; put its exact size in the plan.
+
+    A subset that cannot be made leaves its card without it (the reason is
+    reported as an item failure).
+    """
+    from sneakernet.errors import ItemFailed
+    from sneakernet.plan.fill import split_subset
+
+    subsets: list[Subset] = []
+    made: dict[tuple[int, int], Subset] = {}
+    for card in plan.cards[:1] if plan.copies else plan.cards:
+        for f in list(card.files):
+            if not f.fill:
+                continue
+            item = catalog.get(f.item_id)
+            key = (f.item_id, f.size)
+            try:
+                if cut is None:
+                    raise ItemFailed("this job cannot cut encyclopedias to size")
+                if key not in made:
+                    on_event(f"card {card.index}: cutting {item.name} to {f.size:,} bytes")
+                    made[key] = cut(item, f.size, folder, plan.cluster_size)
+            except ItemFailed as exc:
+                failed[f.item_id] = str(exc)
+                card.files.remove(f)
+                continue
+            done = made[key]
+            subset = Subset(card.index, f.item_id, done.path, done.size, f.size,
+                            done.articles_kept, done.articles_total, done.media_kept,
+                            done.media_total)  # fmt: skip
+            subsets.append(subset)
+            # The subset as it goes on the card: whole, or in parts from 4 GiB on.
+            at = card.files.index(f)
+            card.files[at : at + 1] = split_subset(f, done.size)
+            on_event(
+                f"card {card.index}: {item.name}: {done.articles_kept:,} of "
+                f"{done.articles_total:,} articles, {done.media_kept:,} of {done.media_total:,} "
+                f"pictures and media, {done.size:,} bytes ({f.size - done.size:,} bytes "
+                "of the space left unused)"
+            )
+    return subsets

@@ -152,3 +152,37 @@ class MediaPool:
                 yield item, ItemFailed(result.reason)
             else:
                 yield item, Prepared(dst, dst.stat().st_size)
+
+
+def cut_encyclopedia(item: Item, room: int, folder: Path, cluster_size: int):
+    """The subset of the ZIM `item` that fills `room` bytes, kept in the prepared folder.
+
+    Named by the original's hash and the room, so a card of the same room
+    reuses it; the counts of what it holds are kept beside it.
+    """
+    import json
+
+    from sneakernet.make.job import Subset
+    from sneakernet.zim import format as zf
+    from sneakernet.zim import subset
+
+    src = _original(item)
+    folder.mkdir(parents=True, exist_ok=True)
+    dst = folder / f"{item.hash[:32]}-{room}.zim"
+    counts = folder / f".{item.hash[:32]}-{room}.json"
+    if not (dst.is_file() and counts.is_file()):
+        try:
+            result = subset.make_subset(src, room, dst, close_enough=cluster_size)
+        except (subset.SubsetError, zf.ZimError) as exc:
+            raise ItemFailed(f"cannot cut it to {room:,} bytes: {exc}") from None
+        data = {
+            "articles_kept": result.articles_kept,
+            "articles_total": result.articles_total,
+            "media_kept": result.media_kept,
+            "media_total": result.media_total,
+        }
+        with atomic_path(counts) as tmp:
+            tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    data = json.loads(counts.read_text(encoding="utf-8"))
+    return Subset(0, item.id, dst, dst.stat().st_size, room, data["articles_kept"],
+                  data["articles_total"], data["media_kept"], data["media_total"])  # fmt: skip

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from sneakernet.errors import UserError
+from sneakernet.fat import split
 from sneakernet.library.catalog import Item
 from sneakernet.plan.capacity import CapacityModel
 
@@ -49,6 +50,13 @@ class PlanFile:
     priority: int
     group: str | None = None
     position: int | None = None
+    # A subset of the item (a ZIM cut to fill the card): `size` is the space it
+    # may take; `make` writes the subset and puts in its exact size.
+    fill: bool = False
+    # One part of a file FAT32 cannot hold whole (a ZIM of 4 GiB or more, `fat.split`):
+    # the part holds `size` bytes from `offset` of the item's file of `whole` bytes.
+    offset: int = 0
+    whole: int | None = None
 
 
 @dataclass
@@ -198,7 +206,7 @@ def build_problem(
                 "(`sneakernet add` it again from its new place)"
             )
             continue
-        if item.card_size_estimate > capacity.max_file_size:
+        if item.card_size_estimate > capacity.max_file_size and item.kind != "encyclopedia":
             left_out.append(
                 LeftOut(
                     item.id,
@@ -232,24 +240,32 @@ def build_problem(
 
     units: list[Unit] = []
 
-    def make_file(item: Item, folder_path: str) -> PlanFile:
+    def make_files(item: Item, folder_path: str) -> list[PlanFile]:
+        """The item's file on the card, or its parts when FAT32 cannot hold it whole."""
         original = os.path.basename(item.path)
         # A prepared copy keeps the original's name with its own extension.
         stem = os.path.splitext(original)[0] if item.prepared_path else original
         suffix = os.path.splitext(sources[item.id])[1] if item.prepared_path else ""
-        name = names.claim(folder_path, stem + suffix)
-        return PlanFile(
-            item_id=item.id,
-            hash=item.hash,
-            name=original,
-            kind=item.kind,
-            card_path=f"{folder_path}/{name}",
-            size=item.card_size_estimate,
-            size_estimated=item.size_is_estimate,
-            priority=item.priority,
-            group=item.group,
-            position=item.position,
-        )
+        size = item.card_size_estimate
+        parts = split.zim_parts(stem + suffix, size)
+        whole = size if len(parts) > 1 else None
+        return [
+            PlanFile(
+                item_id=item.id,
+                hash=item.hash,
+                name=original,
+                kind=item.kind,
+                card_path=f"{folder_path}/{names.claim(folder_path, part)}",
+                size=length,
+                size_estimated=item.size_is_estimate,
+                priority=item.priority,
+                group=item.group,
+                position=item.position,
+                offset=offset,
+                whole=whole,
+            )
+            for part, offset, length in parts
+        ]
 
     def add_unit(files: list[PlanFile], kind: str, directory: int, **extra) -> Unit:
         unit = Unit(
@@ -268,7 +284,7 @@ def build_problem(
 
     for item in sorted(singles, key=lambda it: it.id):
         kind_dir = folder("", folders[item.kind], item.kind)
-        add_unit([make_file(item, dirs[kind_dir].path)], item.kind, kind_dir)
+        add_unit(make_files(item, dirs[kind_dir].path), item.kind, kind_dir)
 
     for group_name in sorted(groups):
         members = sorted(groups[group_name], key=lambda it: (it.position or 0, it.id))
@@ -276,7 +292,7 @@ def build_problem(
         kind = max(dict.fromkeys(kinds), key=kinds.count)
         kind_dir = folder("", folders[kind], kind)
         group_dir = folder(dirs[kind_dir].path, group_name, f"{kind}\0{group_name}")
-        files = [make_file(m, dirs[group_dir].path) for m in members]
+        files = [f for m in members for f in make_files(m, dirs[group_dir].path)]
         if allow_partial_groups:
             previous = None
             for f in files:

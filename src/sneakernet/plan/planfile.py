@@ -122,6 +122,8 @@ def show_plan(plan: Plan, files: bool = True) -> None:
                 table.add_column(column, no_wrap=column != "path on card")
             for n, f in enumerate(card.files, 1):
                 size = human_size(f.size) + ("~" if f.size_estimated else "")
+                if f.fill:
+                    size = f"≤{human_size(f.size)} (subset)"
                 table.add_row(str(n), f.card_path, size, str(f.priority), str(f.item_id))
             ui.console.print(table)
         fill = card.used_bytes / plan.data_bytes * 100 if plan.data_bytes else 0

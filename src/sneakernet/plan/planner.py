@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sneakernet.errors import UserError
 from sneakernet.library.catalog import Item
+from sneakernet.plan import fill
 from sneakernet.plan.capacity import CapacityModel, Measured, card_capacity
 from sneakernet.plan.exact import solve_exact
 from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy
@@ -292,6 +293,12 @@ def make_plan(
     capacity = capacity_for(options.size, options.cluster_size)
     must = _refs_to_ids(items, options.must, "--must")
     excluded = _refs_to_ids(items, options.exclude, "--exclude")
+    fillers = fill.fillers(items, excluded)
+    if fillers:
+        every = items
+        items = [it for it in items if it.id not in {f.id for f in fillers}]
+        if not items:
+            return _fill_only(every, fillers, options, capacity, began)
     if must & excluded:
         raise UserError("an item is both required (--must) and excluded (--exclude); choose one")
     distinct = 1 if options.copies else options.cards
@@ -385,6 +392,12 @@ def make_plan(
             "--min-copies and --max-copies need several distinct cards: give --cards N "
             "without --copies"
         )
+    if fillers:
+        fill_notes = fill.fill_cards(cards, fillers, capacity, options.language)
+        total_value = sum(c.value for c in cards)
+        bound = max(bound, total_value)
+        left_out += fill_notes
+        items = every
     copies = options.cards if options.copies else 1
     if options.copies and options.cards > 1:
         cards = [
@@ -595,3 +608,37 @@ def _set_free_note(problem, ledger, copies, highs, free_bytes) -> str:
     full = ledger.over_limit(smallest)
     why = f"the quota for {full} is full" if full else "a constraint keeps it off"
     return f"{smallest.label} would fit in the free {human_size(free_bytes)} but {why}"
+
+
+def _fill_only(items, fillers, options: PlanOptions, capacity, began) -> Plan:
+    """A library of encyclopedias that fill the cards and nothing else."""
+    distinct = 1 if options.copies else options.cards
+    empty = capacity.measure([])
+    cards = [
+        CardPlan(i, [], 0.0, empty.used_bytes, empty.free_bytes, "") for i in range(1, distinct + 1)
+    ]
+    left_out = fill.fill_cards(cards, fillers, capacity, options.language)
+    if options.copies and options.cards > 1:
+        cards = [
+            CardPlan(i, cards[0].files, cards[0].value, cards[0].used_bytes,
+                     cards[0].free_bytes, cards[0].free_note)
+            for i in range(1, options.cards + 1)
+        ]  # fmt: skip
+    copies = options.cards if options.copies else 1
+    value = sum(c.value for c in cards[:distinct]) * copies
+    return Plan(
+        card_size=options.size,
+        cluster_size=capacity.cluster_size,
+        data_bytes=capacity.cluster_count * capacity.cluster_size,
+        cards=cards,
+        copies=copies > 1,
+        value=value,
+        bound=value,
+        solver="fill",
+        status="filled",
+        greedy_value=value,
+        seconds=time.perf_counter() - began,
+        left_out=left_out,
+        warnings=[],
+        constraints={"cards": options.cards, "copies": options.copies},
+    )
