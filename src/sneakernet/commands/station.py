@@ -26,6 +26,14 @@ _COLOURS = {
 }
 
 
+_MODE_TEXT = {
+    "ready": "not started: drives plugged in wait",
+    "running": "accepting drives",
+    "paused": "paused: writes held, new drives wait",
+    "finishing": "finishing current drives, no new ones",
+}
+
+
 def _row(drive: Drive) -> tuple[str, ...]:
     s = drive.state
     if drive.result:
@@ -61,7 +69,7 @@ def station_table(station: Station) -> Table:
 
     totals = station.totals()
     failed = sum(totals.failed.values())
-    state = "accepting drives" if station.accepting.is_set() else "paused: no new drives"
+    state = _MODE_TEXT[station.mode.value]
     table = Table(
         title=f"sneakernet station: {state}",
         caption=f"done {totals.done}, already verified {totals.already}, failed {failed}, "
@@ -89,7 +97,7 @@ def station_command(image: Path, probe: str, ports: str | None, log: Path) -> No
 
     def on_sigint(signum, frame) -> None:
         interrupts[0] += 1
-        station.pause()
+        station.finish()
         until.set()
         if interrupts[0] > 1:
             station.stop_all()

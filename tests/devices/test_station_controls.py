@@ -1,0 +1,114 @@
+"""The operator's controls of the write station: start, pause, finish current drives."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from devices_helpers import fake_disk, loop_file
+
+from sneakernet.station import ADDED, REMOVED, DriveEvent, Mode, Station
+
+MIB = 1 << 20
+
+
+def _image(tmp_path: Path, size: int) -> Path:
+    path = tmp_path / "card.img"
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def _wait_for(cond, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_station_not_started_writes_nothing_until_start(tmp_path):
+    image = _image(tmp_path, 2 * MIB)
+    station = Station(image, ports=f"{tmp_path}/*", mode=Mode.READY)
+    with loop_file(tmp_path, "a", 8 * MIB) as dev:
+        station.handle(DriveEvent(ADDED, dev, "p1"))
+        time.sleep(0.5)
+        assert dev in station.pending and dev not in station.drives
+        assert (tmp_path / "a.img").read_bytes() == bytes(8 * MIB)
+        snap = station.snapshot()
+        assert snap["mode"] == "ready" and snap["waiting"] == [{"port": "p1", "device": dev}]
+
+        station.start()
+        assert station.mode is Mode.RUNNING and not station.pending
+        assert station.wait(60)
+        (drive,) = station.finished
+        assert drive.result == "done", drive.to_json()
+    assert (tmp_path / "a.img").read_bytes()[: 2 * MIB] == image.read_bytes()
+
+
+def test_a_drive_pulled_while_waiting_is_forgotten(tmp_path):
+    image = _image(tmp_path, MIB)
+    station = Station(image, ports=f"{tmp_path}/*", mode=Mode.READY)
+    with loop_file(tmp_path, "a", 4 * MIB) as dev:
+        station.handle(DriveEvent(ADDED, dev, "p1"))
+        station.handle(DriveEvent(REMOVED, dev, "p1"))
+        station.start()
+        assert station.drives == {} and station.finished == []
+        assert (tmp_path / "a.img").read_bytes() == bytes(4 * MIB)
+
+
+def test_pause_holds_a_write_and_start_carries_it_on(tmp_path):
+    image = _image(tmp_path, 12 * MIB)
+    station = Station(image, ports=f"{tmp_path}/*")
+    with fake_disk(tmp_path, "slow", claimed=16 * MIB, write_rate=8e6, read_rate=40e6) as dev:
+        station.handle(DriveEvent(ADDED, dev, "p1"))
+        state = station.drives[dev].state
+        _wait_for(lambda: state.phase == "write" and state.done > 0)
+        station.pause()
+        assert station.mode is Mode.PAUSED
+        time.sleep(0.5)  # the chunk under way when paused may still land
+        held = state.done
+        time.sleep(1.5)
+        assert state.done == held and state.phase == "write"
+        assert station.drives[dev].busy and station.finished == []
+
+        station.start()
+        assert station.wait(120)
+    (drive,) = station.finished
+    assert drive.result == "done", drive.to_json()
+    assert drive.state.verified is True
+
+
+def test_finish_lets_current_drives_finish_and_takes_no_new_one(tmp_path):
+    image = _image(tmp_path, 8 * MIB)
+    station = Station(image, ports=f"{tmp_path}/*")
+    with (
+        fake_disk(tmp_path, "slow", claimed=16 * MIB, write_rate=8e6, read_rate=40e6) as first,
+        loop_file(tmp_path, "late", 16 * MIB) as late,
+    ):
+        station.handle(DriveEvent(ADDED, first, "p1"))
+        state = station.drives[first].state
+        _wait_for(lambda: state.phase == "write" and state.done > 0)
+        station.pause()
+        station.finish()  # also resumes the paused drive
+        station.handle(DriveEvent(ADDED, late, "p2"))
+        assert station.wait(120)
+        assert [d.path for d in station.finished] == [first]
+        assert station.finished[0].result == "done"
+        assert late in station.pending and late not in station.drives
+        assert (tmp_path / "late.img").read_bytes() == bytes(16 * MIB)
+        totals = station.totals()
+        assert totals.done == 1 and not totals.failed
+
+
+def test_a_finished_drive_taken_out_leaves_its_port_empty(tmp_path):
+    image = _image(tmp_path, MIB)
+    station = Station(image, ports=f"{tmp_path}/*")
+    with loop_file(tmp_path, "a", 4 * MIB) as dev:
+        station.handle(DriveEvent(ADDED, dev, "p1"))
+        assert station.wait(60)
+    station.handle(DriveEvent(REMOVED, dev, "p1"))
+    (tile,) = station.snapshot()["drives"]
+    assert tile["present"] is False and tile["result"] == "done"
+    assert station.totals().done == 1
+    entry = station.log[-1]
+    assert entry.port == "p1" and entry.result == "done" and entry.size == 4 * MIB
