@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sneakernet.devices.blockio import open_device
+from sneakernet.devices.blockio import aligned_buffer, open_device, read_all
 from sneakernet.devices.discovery import find_device
 from sneakernet.devices.runner import (
     FAILED,
@@ -47,6 +47,7 @@ ADDED, REMOVED = "added", "removed"
 # Results of one drive, beyond runner's OK / FAILED / STOPPED.
 ALREADY, PULLED, REFUSED = "already verified", "pulled during write", "refused"
 GENUINE = "genuine"
+HEAD_CHECK = 64 << 10  # bytes read to tell at once that a drive does not hold the image
 
 
 class Mode(enum.Enum):
@@ -342,7 +343,23 @@ class Station:
         self._finish(drive)
 
     def _holds_image(self, ctx: Context) -> bool:
-        """Read the drive back against the image; stops at the first differing chunk."""
+        """Read the drive back against the image; stops at the first differing chunk.
+
+        The first 64 KiB are looked at first: the writer puts the first MiB on
+        last, so a drive that lacks them holds no complete image, and a new
+        drive costs one small read instead of a whole chunk.
+        """
+        head = min(HEAD_CHECK, ctx.device.size, max(self.image.size, 1))
+        head -= head % max(ctx.device.logical_block, 512)
+        if head > 0:
+            got, want = memoryview(aligned_buffer(head)), memoryview(bytearray(head))
+            try:
+                read_all(ctx.device.fd, got, 0)
+            except OSError:
+                return False  # the write will meet the trouble and report it
+            self.image.fill(want, 0)
+            if got != want:
+                return False
         try:
             verify_image(ctx, self.image)
         except DeviceFailure:

@@ -57,17 +57,17 @@ def test_a_drive_pulled_while_waiting_is_forgotten(tmp_path):
 
 
 def test_pause_holds_a_write_and_start_carries_it_on(tmp_path):
-    image = _image(tmp_path, 12 * MIB)
+    image = _image(tmp_path, 20 * MIB)
     station = Station(image, ports=f"{tmp_path}/*")
-    with fake_disk(tmp_path, "slow", claimed=16 * MIB, write_rate=8e6, read_rate=40e6) as dev:
+    with fake_disk(tmp_path, "slow", claimed=24 * MIB, write_rate=8e6, read_rate=40e6) as dev:
         station.handle(DriveEvent(ADDED, dev, "p1"))
         state = station.drives[dev].state
         _wait_for(lambda: state.phase == "write" and state.done > 0)
         station.pause()
         assert station.mode is Mode.PAUSED
-        time.sleep(0.5)  # the chunk under way when paused may still land
+        time.sleep(1.5)  # the chunk under way when paused (8 MiB at 8 MB/s) may still land
         held = state.done
-        time.sleep(1.5)
+        time.sleep(2.0)
         assert state.done == held and state.phase == "write"
         assert station.drives[dev].busy and station.finished == []
 
