@@ -112,3 +112,82 @@ def test_a_finished_drive_taken_out_leaves_its_port_empty(tmp_path):
     assert station.totals().done == 1
     entry = station.log[-1]
     assert entry.port == "p1" and entry.result == "done" and entry.size == 4 * MIB
+
+
+def _read_until(fd: int, wanted: str, seen: list[str], timeout: float = 60) -> None:
+    """Read the terminal's output until WANTED shows (ANSI codes and all)."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    while wanted not in "".join(seen):
+        assert time.monotonic() < deadline, (wanted, "".join(seen)[-2000:])
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen.append(os.read(fd, 65536).decode("utf-8", "replace"))
+            except OSError:
+                return
+
+
+def test_the_terminal_view_takes_the_same_controls_as_keys(tmp_path):
+    """Over a terminal (as over SSH): s, p and f drive the station; Ctrl-C ends it."""
+    import fcntl
+    import pty
+    import subprocess
+    import sys
+    import termios
+
+    image = _image(tmp_path, 2 * MIB)
+    log = tmp_path / "station.log"
+    main, side = pty.openpty()
+    os.set_blocking(main, True)
+    env = {k: v for k, v in os.environ.items() if k not in ("TTY_COMPATIBLE", "FORCE_COLOR")}
+    env.update(COLUMNS="160", LINES="40", TERM="xterm")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sneakernet",
+            "station",
+            str(image),
+            "--web",
+            "--ports",
+            f"{tmp_path}/*",
+            "--log",
+            str(log),
+        ],  # fmt: skip
+        stdin=side,
+        stdout=side,
+        stderr=side,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # its terminal: ^C is SIGINT
+    )
+    os.close(side)
+    seen: list[str] = []
+    try:
+        _read_until(main, "not started", seen)
+        with loop_file(tmp_path, "a", 8 * MIB):
+            time.sleep(1)
+            assert not log.exists()  # waiting for start: nothing written
+            os.write(main, b"s")
+            _read_until(main, "accepting drives", seen)
+            deadline = time.monotonic() + 60
+            while not (log.exists() and "\tdone\t" in log.read_text()):
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            os.write(main, b"p")
+            _read_until(main, "paused: writes held", seen)
+            os.write(main, b"f")
+            _read_until(main, "finishing current drives", seen)
+            os.write(main, b"\x03")  # Ctrl-C, as typed
+            _read_until(main, "fakes found 0", seen)  # the totals, printed at the end
+            assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main)
+    assert (tmp_path / "a.img").read_bytes()[: 2 * MIB] == image.read_bytes()
+    out = "".join(seen)
+    assert "done 1, already verified 0, failed 0 (none), fakes found 0" in out
