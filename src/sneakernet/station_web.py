@@ -265,6 +265,7 @@ class StationWeb:
             server_header=False,
             date_header=False,
             lifespan="off",
+            ws="none",
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)

@@ -206,3 +206,58 @@ def test_a_browser_sees_a_drive_written_and_another_page_cannot_start_the_statio
     assert "done 1," in out
     for name in ("station-en.png", "station-ko.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _tiles(driver) -> dict[str, tuple[str, str, str]]:
+    """Every tile by port: state, status words, reason."""
+    found = driver.execute_script(
+        """return [...document.querySelectorAll("article.tile")].map(t => [
+            t.dataset.port || "", t.dataset.state,
+            (t.querySelector(".status") || {}).textContent || "",
+            (t.querySelector(".reason") || {}).textContent || ""]);"""
+    )
+    return {port: (state, status, reason) for port, state, status, reason in found}
+
+
+def test_a_browser_sees_a_fake_drive_a_failed_one_and_an_emptied_port(tmp_path):
+    from sneakernet.station import ADDED, REMOVED, DriveEvent, Station
+    from sneakernet.station_web import StationWeb
+
+    image = tmp_path / "card.img"
+    image.write_bytes(os.urandom(4 * MIB))
+    station = Station(image, ports=f"{tmp_path}/*")
+    web = StationWeb(station)
+    url = web.start()
+    throttle = {"write_rate": 20e6, "read_rate": 80e6}
+    try:
+        with (
+            fake_disk(tmp_path, "fake", claimed=64 * MIB, real=16 * MIB, mode="limbo") as fake,
+            fake_disk(tmp_path, "bad", claimed=16 * MIB, eio_at=2 * MIB, **throttle) as bad,
+            fake_disk(tmp_path, "good", claimed=16 * MIB, **throttle) as good,
+            _browser(tmp_path, "en") as driver,
+        ):
+            driver.get(url)
+            _until(driver, lambda d: "Accepting drives" in _text(d, "#mode"))
+            for port, dev in (("A", fake), ("B", bad), ("C", good)):
+                station.handle(DriveEvent(ADDED, dev, port))
+            _until(driver, lambda d: all(t[0] in ("done", "failed", "fake")
+                                         for t in _tiles(d).values()) and len(_tiles(d)) == 3,
+                   timeout=120)  # fmt: skip
+            tiles = _tiles(driver)
+            assert tiles["A"][:2] == ("fake", "fake drive (real size 16.0 MiB)"), tiles
+            assert tiles["B"][:2] == ("failed", "failed ✘"), tiles
+            assert "Input/output error" in tiles["B"][2]
+            assert tiles["C"][:2] == ("done", "done ✔ pull now")
+            assert _text(driver, '[data-total="fakes"]') == "1"
+            assert _text(driver, '[data-total="failed"]').startswith("2 (")
+            station.handle(DriveEvent(REMOVED, good, "C"))
+            _until(driver, lambda d: _tiles(d)["C"][:2] == ("empty", "empty"))
+            assert _tiles(driver)["C"][2] == "last: done ✔ pull now"
+            rows = driver.execute_script(
+                "return [...document.querySelectorAll('#log tbody tr')].map(r => r.cells[4].textContent)"
+            )
+            assert sorted(rows) == ["FAILED", "FAILED", "done"]
+            driver.save_screenshot(str(tmp_path / "station-failures.png"))
+    finally:
+        web.stop()
+        station.wait(60)
