@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from devices_helpers import loop_file
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import run_cli
 from sneakernet.station import ADDED, DriveEvent, Mode, Station
@@ -187,3 +189,13 @@ def test_a_non_loopback_address_needs_listen_and_is_warned_about(tmp_path):
     result = run_cli("station", image, "--web", "--port", "70000", "--log", tmp_path / "l")
     assert result.code == 2 and "port" in result.stderr
     assert not (tmp_path / "l").exists()
+
+
+@given(st.text(max_size=200), st.sampled_from([None, "en", "ko", "", "xx"]))
+def test_any_accept_language_header_gives_one_of_our_languages(header, chosen):
+    lang = pick_language(header, chosen)
+    assert lang in ("en", "ko")
+    if chosen in ("en", "ko"):
+        assert lang == chosen
+    elif "ko" not in header.lower():
+        assert lang == "en"
