@@ -42,7 +42,7 @@ SAFE_METHODS = ("GET", "HEAD")
 _HEADERS = [
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         b"connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
         b"form-action 'none'",
     ),

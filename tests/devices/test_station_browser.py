@@ -93,6 +93,7 @@ def _browser(tmp_path: Path, lang: str):
     ):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"intl.accept_languages": lang})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(require_tool("chromedriver")))
     try:
         yield driver
@@ -168,6 +169,8 @@ def test_a_browser_sees_a_drive_written_and_another_page_cannot_start_the_statio
             other.shutdown()
             other.server_close()
         assert _state(url)["mode"] == "ready"
+        seen = [e["message"] for e in driver.get_log("browser")]
+        assert any(f"{origin}/api/control/start" in m and "403" in m for m in seen), seen
 
         with fake_disk(tmp_path, "drive", claimed=16 * MIB, write_rate=4e6, read_rate=40e6) as dev:
             deadline = time.monotonic() + 30
@@ -186,6 +189,9 @@ def test_a_browser_sees_a_drive_written_and_another_page_cannot_start_the_statio
             assert "writing" in _tile(driver)[1] and "%" in _tile(driver)[1]
             _until(driver, lambda d: _tile(d) == ("done", "done ✔ pull now"), timeout=120)
             driver.save_screenshot(str(tmp_path / "station-en.png"))
+            # Nothing refused on the page itself: no blocked script, style or font, no 403.
+            errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+            assert not [e for e in errors if origin in e["message"]], errors
             assert medium(tmp_path, "drive").read_bytes()[: 6 * MIB] == image.read_bytes()
             assert _text(driver, '[data-total="done"]') == "1"
             assert dev in _text(driver, "article.tile .device")
