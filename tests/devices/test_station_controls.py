@@ -168,8 +168,9 @@ def test_the_terminal_view_takes_the_same_controls_as_keys(tmp_path):
     try:
         _read_until(main, "not started", seen)
         with loop_file(tmp_path, "a", 8 * MIB):
-            time.sleep(1)
-            assert not log.exists()  # waiting for start: nothing written
+            _read_until(main, "waiting", seen)  # shown, and not written until started
+            time.sleep(0.5)
+            assert not log.exists() and (tmp_path / "a.img").read_bytes() == bytes(8 * MIB)
             os.write(main, b"s")
             _read_until(main, "accepting drives", seen)
             deadline = time.monotonic() + 60

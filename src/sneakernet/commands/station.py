@@ -83,6 +83,10 @@ def station_table(station: Station) -> Table:
     table.add_column("reason")
     for drive in sorted(station.drives.values(), key=lambda d: d.port):
         table.add_row(*_row(drive))
+    for event in sorted(list(station.pending.values()), key=lambda e: e.port):
+        table.add_row(
+            event.port, event.path, "-", "-", "-", "-", "-", "[cyan]waiting[/]", "start: s"
+        )
     for path, why in sorted(station.ignored.items()):
         table.add_row("-", path, "-", "-", "-", "-", "-", "[dim]refused[/]", why)
     return table
