@@ -275,7 +275,7 @@ COMMANDS = {
             "--port",
             type=int,
             default=0,
-            help="Port of the station page (default: a free one).",
+            help="Port of the station page (0: a free one).",
         ),
         Arg(
             "--listen",
