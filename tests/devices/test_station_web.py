@@ -199,3 +199,24 @@ def test_any_accept_language_header_gives_one_of_our_languages(header, chosen):
         assert lang == chosen
     elif "ko" not in header.lower():
         assert lang == "en"
+
+
+def test_listen_serves_on_the_address_given_and_answers_to_it(tmp_path):
+    image = tmp_path / "card.img"
+    image.write_bytes(bytes(MIB))
+    station = Station(image, ports=f"{tmp_path}/*", mode=Mode.READY)
+    web = StationWeb(station, address="127.0.0.2")
+    web.start()
+    try:
+        assert web.url.startswith(f"http://127.0.0.2:{web.port}/?token=")
+        conn = http.client.HTTPConnection("127.0.0.2", web.port, timeout=10)
+        for host, expected in ((f"127.0.0.2:{web.port}", 200), ("127.0.0.2:1", 403)):
+            conn.request("GET", f"/api/state?token={web.token}", headers={"Host": host})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == expected, host
+        conn.close()
+        with pytest.raises(OSError):  # nothing listens on 127.0.0.1 at that port
+            http.client.HTTPConnection("127.0.0.1", web.port, timeout=5).connect()
+    finally:
+        web.stop()
