@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -188,6 +189,13 @@ def test_a_non_loopback_address_needs_listen_and_is_warned_about(tmp_path):
     assert result.code == 2 and "--web" in result.stderr
     result = run_cli("station", image, "--web", "--port", "70000", "--log", tmp_path / "l")
     assert result.code == 2 and "port" in result.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        busy = str(taken.getsockname()[1])
+        result = run_cli("station", image, "--web", "--port", busy, "--log", tmp_path / "l")
+    assert result.code == 2 and f"127.0.0.1:{busy}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "l").exists()
 
 
