@@ -8,6 +8,11 @@ is worked on is reported "pulled during write" and does not count as done. A
 drive that already holds the verified image is recognised by reading it and
 is not rewritten.
 
+The operator controls the station (`start`, `pause`, `finish`) from the
+terminal or the web page; both call the same methods and read the same
+`Mode`. Drives plugged in while the station does not accept new ones wait
+(`pending`) and are taken when it starts again.
+
 The station log is the operator's: one tab-separated line per drive finished
 (time, port, drive size, probe verdict, result, MB/s). It is written only to
 the path the operator gives, never to a card.
@@ -15,6 +20,7 @@ the path the operator gives, never to a card.
 
 from __future__ import annotations
 
+import enum
 import os
 import threading
 import time
@@ -23,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sneakernet.devices.blockio import open_device
+from sneakernet.devices.blockio import aligned_buffer, open_device, read_all
 from sneakernet.devices.discovery import find_device
 from sneakernet.devices.runner import (
     FAILED,
@@ -41,6 +47,48 @@ ADDED, REMOVED = "added", "removed"
 # Results of one drive, beyond runner's OK / FAILED / STOPPED.
 ALREADY, PULLED, REFUSED = "already verified", "pulled during write", "refused"
 GENUINE = "genuine"
+HEAD_CHECK = 64 << 10  # bytes read to tell at once that a drive does not hold the image
+
+
+class Mode(enum.Enum):
+    """What the station does with drives, as the operator set it."""
+
+    READY = "ready"  # not started: drives plugged in wait for `start`
+    RUNNING = "running"  # new drives are taken, each is worked on
+    PAUSED = "paused"  # drives being worked on halt after their current chunk; new ones wait
+    FINISHING = "finishing"  # current drives finish; no new ones are taken
+
+    @property
+    def accepting(self) -> bool:
+        return self is Mode.RUNNING
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the station log."""
+
+    time: str
+    port: str
+    size: int
+    verdict: str
+    result: str
+    mbs: str
+    reason: str
+
+    def line(self) -> str:
+        fields = [self.time, self.port, str(self.size), self.verdict, self.result, self.mbs]
+        return "\t".join([*fields, self.reason or "-"]).replace("\n", " ")
+
+    def to_json(self) -> dict:
+        return {
+            "time": self.time,
+            "port": self.port,
+            "size": self.size,
+            "probe": self.verdict,
+            "result": self.result,
+            "mb_per_second": self.mbs,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -118,6 +166,7 @@ class Drive:
     result: str = ""  # empty while being worked on
     reason: str = ""
     pulled: bool = False
+    present: bool = True  # False once the drive was taken out after it finished
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
@@ -127,7 +176,14 @@ class Drive:
 
     def to_json(self) -> dict:
         data = self.state.to_json()
-        data.update(port=self.port, result=self.result, reason=self.reason or data["reason"])
+        data.update(
+            port=self.port,
+            result=self.result,
+            reason=self.reason or data["reason"],
+            done=self.state.done,
+            total=self.state.total,
+            present=self.present,
+        )
         return data
 
 
@@ -173,6 +229,7 @@ class Station:
         ports: str | None = None,
         log_path: Path | None = None,
         on_change: Callable[[Station], None] | None = None,
+        mode: Mode = Mode.RUNNING,
     ) -> None:
         if probe not in ("quick", "full"):
             raise ValueError(probe)
@@ -184,9 +241,13 @@ class Station:
         self.drives: dict[str, Drive] = {}  # by device path, newest use
         self.finished: list[Drive] = []
         self.ignored: dict[str, str] = {}  # path -> why never opened
-        self.accepting = threading.Event()
-        self.accepting.set()
-        self._lock = threading.Lock()
+        self.pending: dict[str, DriveEvent] = {}  # plugged in while not accepting
+        self.log: list[LogEntry] = []  # what went to the station log, oldest first
+        self._mode = mode
+        self._go = threading.Event()  # cleared while paused: workers wait at their next chunk
+        if mode is not Mode.PAUSED:
+            self._go.set()
+        self._lock = threading.RLock()
 
     # -- events ---------------------------------------------------------------
     def handle(self, event: DriveEvent) -> None:
@@ -196,25 +257,37 @@ class Station:
                 if current is not None and current.busy:
                     current.pulled = True
                     current.stop.set()
+                elif current is not None:
+                    current.present = False
                 self.ignored.pop(event.path, None)
-                return
-            if current is not None and current.busy:
-                return  # a repeated change event for a drive being written
-            if not self.accepting.is_set() or not self._wanted(event):
-                return
-            why = self._refusal(event.path)
-            if why:
-                self.ignored[event.path] = why
-                self._log(event.port, _sysfs_size(os.path.basename(event.path)), "-", REFUSED, why)
-                return
-            self.ignored.pop(event.path, None)
-            drive = Drive(event.path, event.port, DeviceState(event.path, 0))
-            self.drives[event.path] = drive
-            drive.thread = threading.Thread(
-                target=self._work, args=(drive,), name=f"station {event.path}", daemon=True
-            )
-            drive.thread.start()
+                self.pending.pop(event.path, None)
+            else:
+                self._add(event, current)
         self._changed()
+
+    def _add(self, event: DriveEvent, current: Drive | None) -> None:
+        """A drive plugged in: refused, left waiting, or taken (the lock is held)."""
+        if current is not None and current.busy:
+            return  # a repeated change event for a drive being written
+        if not self._wanted(event):
+            return
+        why = self._refusal(event.path)
+        if why:
+            if self.ignored.get(event.path) != why:
+                self._log(event.port, _sysfs_size(os.path.basename(event.path)), "-", REFUSED, why)
+            self.ignored[event.path] = why
+            return
+        self.ignored.pop(event.path, None)
+        if not self._mode.accepting:
+            self.pending[event.path] = event
+            return
+        self.pending.pop(event.path, None)
+        drive = Drive(event.path, event.port, DeviceState(event.path, 0))
+        self.drives[event.path] = drive
+        drive.thread = threading.Thread(
+            target=self._work, args=(drive,), name=f"station {event.path}", daemon=True
+        )
+        drive.thread.start()
 
     def _wanted(self, event: DriveEvent) -> bool:
         """Drives of the ports asked for; a loop device only when `ports` names it.
@@ -251,7 +324,7 @@ class Station:
             self._finish(drive)
             return
         state.size = device.size
-        ctx = Context(state, device, drive.stop)
+        ctx = _StationContext(state, device, drive.stop, self._go)
         already = threading.Event()
 
         def work(ctx: Context) -> None:
@@ -270,7 +343,23 @@ class Station:
         self._finish(drive)
 
     def _holds_image(self, ctx: Context) -> bool:
-        """Read the drive back against the image; stops at the first differing chunk."""
+        """Read the drive back against the image; stops at the first differing chunk.
+
+        The first 64 KiB are looked at first: the writer puts the first MiB on
+        last, so a drive that lacks them holds no complete image, and a new
+        drive costs one small read instead of a whole chunk.
+        """
+        head = min(HEAD_CHECK, ctx.device.size, max(self.image.size, 1))
+        head -= head % max(ctx.device.logical_block, 512)
+        if head > 0:
+            got, want = memoryview(aligned_buffer(head)), memoryview(bytearray(head))
+            try:
+                read_all(ctx.device.fd, got, 0)
+            except OSError:
+                return False  # the write will meet the trouble and report it
+            self.image.fill(want, 0)
+            if got != want:
+                return False
         try:
             verify_image(ctx, self.image)
         except DeviceFailure:
@@ -305,13 +394,21 @@ class Station:
 
     # -- log, totals ----------------------------------------------------------
     def _log(self, port: str, size: int, verdict: str, result: str, reason: str, rate=None) -> None:
+        entry = LogEntry(
+            time=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            port=port,
+            size=size,
+            verdict=verdict,
+            result=result,
+            mbs=f"{rate / 1e6:.1f}" if rate else "-",
+            reason=reason,
+        )
+        with self._lock:
+            self.log.append(entry)
         if self.log_path is None:
             return
-        mbs = f"{rate / 1e6:.1f}" if rate else "-"
-        when = time.strftime("%Y-%m-%dT%H:%M:%S")
-        line = "\t".join([when, port, str(size), verdict, result, mbs, reason or "-"])
         with open(self.log_path, "a", encoding="utf-8") as f:
-            f.write(line.replace("\n", " ") + "\n")
+            f.write(entry.line() + "\n")
 
     def _changed(self) -> None:
         if self.on_change:
@@ -337,17 +434,60 @@ class Station:
         with self._lock:
             return [d for d in self.drives.values() if d.busy]
 
-    def pause(self) -> None:
-        """Accept no new drives; those being written carry on."""
-        self.accepting.clear()
+    # -- the operator's controls ----------------------------------------------
+    @property
+    def mode(self) -> Mode:
+        return self._mode
 
-    def resume(self) -> None:
-        self.accepting.set()
+    def start(self) -> None:
+        """Take drives: those waiting now, and every one plugged in from here on."""
+        with self._lock:
+            self._mode = Mode.RUNNING
+            self._go.set()
+            waiting = list(self.pending.values())
+            self.pending.clear()
+            for event in waiting:
+                self._add(event, self.drives.get(event.path))
+        self._changed()
+
+    def pause(self) -> None:
+        """Halt the drives being worked on after their current chunk; new drives wait."""
+        with self._lock:
+            self._mode = Mode.PAUSED
+            self._go.clear()
+        self._changed()
+
+    def finish(self) -> None:
+        """Finish the current drives (resuming paused ones) and take no new ones."""
+        with self._lock:
+            self._mode = Mode.FINISHING
+            self._go.set()
+        self._changed()
 
     def stop_all(self) -> None:
-        self.accepting.clear()
+        """Take no new drives and stop those being worked on after their current chunk."""
+        self.finish()
         for drive in self.busy:
             drive.stop.set()
+
+    def snapshot(self) -> dict:
+        """Everything a view shows, as plain data: mode, drives by port, totals, the log."""
+        with self._lock:
+            drives = sorted(self.drives.values(), key=lambda d: d.port)
+            pending = sorted(self.pending.values(), key=lambda e: e.port)
+            ignored = sorted(self.ignored.items())
+            log = [entry.to_json() for entry in self.log[-100:]]
+            busy = sum(d.busy for d in drives)
+        return {
+            "mode": self._mode.value,
+            "busy": busy,
+            "image": {"name": os.path.basename(self.image.path), "size": self.image.size},
+            "drives": [d.to_json() for d in drives],
+            "waiting": [{"port": e.port, "device": e.path} for e in pending],
+            "refused": [{"device": path, "reason": why} for path, why in ignored],
+            "totals": self.totals().to_json(),
+            "log": log,
+        }
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for every drive being worked on; False when some are still busy."""
@@ -368,6 +508,24 @@ class Station:
         self.wait()
         self.image.close()
         return self.totals()
+
+
+class _StationContext(Context):
+    """A worker's context that also waits while the operator has paused the station."""
+
+    def __init__(self, state, device, stop: threading.Event, go: threading.Event) -> None:
+        super().__init__(state, device, stop)
+        self._go = go
+
+    def check(self) -> None:
+        super().check()
+        if self._go.is_set():
+            return
+        paused = time.perf_counter()
+        while not self._go.wait(0.2):
+            super().check()  # a stop or a pull ends the wait
+        self._phase_start += time.perf_counter() - paused  # paused time is not transfer time
+        super().check()
 
 
 def kernel_events(source: KernelDriveEvents, until: threading.Event) -> Iterator[DriveEvent | None]:
