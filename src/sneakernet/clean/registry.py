@@ -26,6 +26,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "mp4",
     "mkv",
     "flac",
+    "adts",  # before mp3: an ID3 tag opens both
     "mp3",
     "ogg",
     "wav",
