@@ -30,6 +30,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "mp3",
     "ogg",
     "wav",
+    "aiff",
     "avi",
     "zim",
     "rtf",
