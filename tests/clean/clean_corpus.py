@@ -217,6 +217,50 @@ def make_tiff(folder: Path, name: str = "scan.tif") -> Sample:
     return Sample(name, "tiff", strings + [planted("TiffIptc")])
 
 
+def icc_profile(description: str, copyright: str) -> bytes:
+    """A small display ICC profile whose description and copyright are the given texts."""
+    desc = description.encode() + b"\x00"
+    desc_tag = b"desc" + bytes(4) + struct.pack(">I", len(desc)) + desc + bytes(4 + 4 + 3 + 67)
+    cprt_tag = b"text" + bytes(4) + copyright.encode() + b"\x00"
+    tags = [(b"desc", desc_tag), (b"cprt", cprt_tag)]
+    table_end = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for sig, data in tags:
+        data += bytes(-len(data) % 4)
+        table += sig + struct.pack(">II", table_end + len(body), len(data))
+        body += data
+    size = table_end + len(body)
+    header = struct.pack(">I4sI4s4s4s", size, b"lcms", 0x02100000, b"mntr", b"RGB ", b"XYZ ")
+    header += struct.pack(">6H", 2019, 3, 4, 5, 6, 7) + b"acspAPPL" + bytes(4) + b"SNKPSNKP"
+    header = header.ljust(128, b"\x00")
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def bmp_v5(picture, profile: bytes = b"", linked: bytes = b"", gap: bytes = b"") -> bytes:
+    """A 24-bit bottom-up BMP with a V5 header, an embedded or a linked colour profile."""
+    width, height = picture.size
+    row = (width * 3 + 3) // 4 * 4
+    raw = picture.convert("RGB").tobytes("raw", "BGR", row, -1)
+    offset = 14 + 124 + len(gap)
+    extra = profile or linked
+    cs_type = b"MBED"[::-1] if profile else b"LINK"[::-1] if linked else b"BGRs"
+    header = struct.pack("<IiiHHIIiiII", 124, width, height, 1, 24, 0, len(raw), 2835, 2835, 0, 0)
+    header += bytes(16) + cs_type + bytes(36 + 12) + struct.pack("<I", 4)
+    header += struct.pack("<III", offset + len(raw) - 14 if extra else 0, len(extra), 0)
+    total = offset + len(raw) + len(extra)
+    return b"BM" + struct.pack("<IHHI", total, 0x534E, 0x4B50, offset) + header + gap + raw + extra
+
+
+def make_bmp(folder: Path, name: str = "drawing.bmp") -> Sample:
+    path = folder / name
+    profile = icc_profile(planted("BmpIccDesc") + " Kim's display", planted("BmpIccCopy"))
+    gap = planted("BmpGap").encode() + bytes(6)
+    data = bmp_v5(_picture(seed=11), profile=profile, gap=gap)
+    path.write_bytes(data + planted("BmpTrailer").encode())
+    strings = [planted(s) for s in ("BmpIccDesc", "BmpIccCopy", "BmpGap", "BmpTrailer")]
+    return Sample(name, "bmp", strings)
+
+
 def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
     """Two pages of text, a JPEG with EXIF, XMP, Info, an annotation, an old revision."""
     import pikepdf
@@ -926,6 +970,7 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "gif": make_gif,
     "webp": make_webp,
     "tiff": make_tiff,
+    "bmp": make_bmp,
     "pdf": make_pdf,
     "ass": make_ass,
     "html": make_html,

@@ -17,6 +17,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "jpeg",
     "png",
     "gif",
+    "bmp",
     "webp",
     "tiff",
     "pdf",
