@@ -20,7 +20,7 @@ def _same_pixels(a: Path, b: Path) -> None:
 
 
 def test_linked_profile_path_removed(tmp_path: Path) -> None:
-    path = r"C:\Users\%s\AppData\display.icm" % planted("BmpUser")
+    path = "C:\\Users\\" + planted("BmpUser") + "\\AppData\\display.icm"
     src = tmp_path / "linked.bmp"
     src.write_bytes(bmp_v5(_picture(seed=3), linked=path.encode("latin-1") + b"\x00"))
     assert exiftool_tags(src)["File:ColorSpace"] == "Linked Color Profile"
