@@ -6,6 +6,7 @@ Every planted value contains PLANT so that a plain byte search finds any survivo
 
 from __future__ import annotations
 
+import base64
 import io
 import random
 import shutil
@@ -259,6 +260,66 @@ def make_bmp(folder: Path, name: str = "drawing.bmp") -> Sample:
     path.write_bytes(data + planted("BmpTrailer").encode())
     strings = [planted(s) for s in ("BmpIccDesc", "BmpIccCopy", "BmpGap", "BmpTrailer")]
     return Sample(name, "bmp", strings)
+
+
+def svg_drawing(folder: Path) -> tuple[bytes, list[str]]:
+    """An Inkscape drawing with editor data, metadata, comments and two dirty pictures."""
+    png = make_png(folder)
+    jpeg = make_jpeg(folder)
+    png_data = base64.b64encode((folder / png.name).read_bytes()).decode()
+    jpeg_data = base64.b64encode((folder / jpeg.name).read_bytes()).decode()
+    jpeg_data = "\n".join(jpeg_data[i : i + 76] for i in range(0, len(jpeg_data), 76))
+    P = planted  # noqa: N806
+    text = f"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!-- Created with Inkscape (http://www.inkscape.org/) by {P("CommentAuthor")} -->
+<svg
+   width="64" height="48" viewBox="0 0 64 48" version="1.1" id="svg5"
+   inkscape:version="1.2.2 ({P("InkVersion")}, 2022-12-01)"
+   sodipodi:docname="{P("DocName")}.svg"
+   inkscape:export-filename="/home/{P("ExportUser")}/map.png"
+   xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+   xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+   xmlns:xlink="http://www.w3.org/1999/xlink"
+   xmlns="http://www.w3.org/2000/svg"
+   xmlns:sketch="http://www.bohemiancoding.com/sketch/ns"
+   xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+   xmlns:cc="http://creativecommons.org/ns#"
+   xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <title id="t1">Route map</title>
+  <desc>Created with Sketch {P("SketchVersion")}.</desc>
+  <desc>A river and two roads</desc>
+  <?inkscape-note {P("ProcessingNote")}?>
+  <sodipodi:namedview id="namedview7" pagecolor="#ffffff" inkscape:window-width="1920">
+    <inkscape:grid id="grid1" originx="{P("GridOrigin")}" />
+  </sodipodi:namedview>
+  <metadata id="metadata1"><rdf:RDF><cc:Work rdf:about="">
+    <dc:creator><cc:Agent><dc:title>{P("RdfCreator")}</dc:title></cc:Agent></dc:creator>
+    <dc:date>2021-03-04</dc:date><dc:rights>{P("RdfRights")}</dc:rights>
+  </cc:Work></rdf:RDF></metadata>
+  <g inkscape:label="{P("LayerLabel")}" inkscape:groupmode="layer" id="layer1"
+     sketch:type="MSArtboardGroup">
+    <rect style="fill:#ff0000;stroke:#0000ff" width="30" height="20" x="2" y="3" />
+    <circle cx="40" cy="30" r="8" fill="#00aa00"/>
+    <image x="0" y="30" width="16" height="12" xlink:href="data:image/png;base64,{png_data}"/>
+    <image x="20" y="30" width="16" height="12" href="data:image/jpeg;base64,{jpeg_data}"/>
+    <image x="40" y="0" width="4" height="4"
+      xlink:href="file:///home/{P("LinkUser")}/photo.jpg"
+      sodipodi:absref="/home/{P("LinkUser")}/photo.jpg"/>
+    <text x="5" y="15"><![CDATA[a < b]]> &amp; more</text>
+  </g>
+</svg>
+<!-- {P("AfterRoot")} -->
+"""
+    names = ["CommentAuthor", "InkVersion", "DocName", "ExportUser", "SketchVersion",
+             "ProcessingNote", "GridOrigin", "RdfCreator", "RdfRights", "LayerLabel", "LinkUser",
+             "AfterRoot"]  # fmt: skip
+    return text.encode(), [P(n) for n in names] + png.planted + jpeg.planted
+
+
+def make_svg(folder: Path, name: str = "map.svg") -> Sample:
+    data, strings = svg_drawing(folder)
+    (folder / name).write_bytes(data)
+    return Sample(name, "svg", strings)
 
 
 def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
@@ -971,6 +1032,7 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "webp": make_webp,
     "tiff": make_tiff,
     "bmp": make_bmp,
+    "svg": make_svg,
     "pdf": make_pdf,
     "ass": make_ass,
     "html": make_html,

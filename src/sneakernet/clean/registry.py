@@ -36,6 +36,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "zim",
     "rtf",
     "ass",
+    "svg",
     "subtitles",
     "html",
     "text",  # keep last: accepts any text
