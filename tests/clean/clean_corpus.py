@@ -322,6 +322,15 @@ def make_svg(folder: Path, name: str = "map.svg") -> Sample:
     return Sample(name, "svg", strings)
 
 
+def make_heif(folder: Path, codec: str) -> Sample:
+    from heif_samples import phone_photo
+
+    name = "phone.heic" if codec == "hevc" else "phone.avif"
+    data, strings = phone_photo(folder, codec, planted("Heif"))
+    (folder / name).write_bytes(data + planted("HeifTrailer").encode())
+    return Sample(name, "heif", [*strings, planted("HeifTrailer")])
+
+
 def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
     """Two pages of text, a JPEG with EXIF, XMP, Info, an annotation, an old revision."""
     import pikepdf
@@ -1033,6 +1042,8 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "tiff": make_tiff,
     "bmp": make_bmp,
     "svg": make_svg,
+    "heic": lambda d: make_heif(d, "hevc"),
+    "avif": lambda d: make_heif(d, "av1"),
     "pdf": make_pdf,
     "ass": make_ass,
     "html": make_html,

@@ -24,6 +24,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "office",
     "odf",
     "epub",
+    "heif",  # before mp4: the same boxes, a still-image brand
     "mp4",
     "mkv",
     "flac",
