@@ -34,6 +34,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "wav",
     "aiff",
     "avi",
+    "flv",
     "zim",
     "rtf",
     "ass",
