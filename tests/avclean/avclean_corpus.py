@@ -132,6 +132,8 @@ def build(folder: Path, trailer: bool = True) -> list[Sample]:
     add("song.aiff", "Aiff", *AUDIO, "-c:a", "pcm_s16be", "-write_id3v2", "1")
     add("clip.flv", "Flv", *VIDEO, *AUDIO, "-c:v", "libx264", "-c:a", "aac",
         "-flvflags", "add_keyframe_index")  # fmt: skip
+    add("clip.ts", "Ts", *VIDEO, *AUDIO, "-c:v", "libx264", "-c:a", "aac",
+        "-metadata", "service_name=TsServiceQz", extra=["TsServiceQz"])  # fmt: skip
     add("song.ogg", "Ogg", *AUDIO, "-c:a", "libvorbis")
     add("song.opus", "Opus", *AUDIO, "-c:a", "libopus")
     add(

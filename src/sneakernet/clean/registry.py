@@ -35,6 +35,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "aiff",
     "avi",
     "flv",
+    "mpegts",
     "zim",
     "rtf",
     "ass",

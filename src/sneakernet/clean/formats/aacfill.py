@@ -75,6 +75,27 @@ def strip_fill(frame: bytes) -> bytes | None:
     return (rest << (size * 8 - rest_bits)).to_bytes(size, "big")
 
 
+def blank_fill(frame: bytes) -> bytes | None:
+    """The frame with a leading fill element's text zeroed, same length; None if unchanged.
+
+    For containers that cannot change a frame's size in place (MPEG-TS): the
+    element stays, its text bytes become zeros (a libfaac fill its neutral
+    version, as in `strip_fill`).
+    """
+    found = leading_fill(frame)
+    if found is None or not _TEXT.search(found[1]):
+        return None
+    length = found[0]
+    faac = _FAAC.search(frame, 0, (length + 7) // 8)
+    if faac is not None and len(faac.group()) >= len(NEUTRAL_FAAC):
+        return strip_fill(frame)
+    first = 3 if (frame[0] >> 1) & 0x0F == 15 else 2  # the first byte after the element header
+    out = bytearray(frame)
+    for run in _TEXT.finditer(frame, first, length // 8):
+        out[run.start() : run.end()] = bytes(run.end() - run.start())
+    return bytes(out) if out != frame else None
+
+
 def is_aac_esds(entry_payload: bytes) -> bool:
     """True when an 'mp4a' sample entry's esds declares AAC (object type 0x40/0x66-0x68)."""
     return esds_object_type(entry_payload) in (0x40, 0x66, 0x67, 0x68)
