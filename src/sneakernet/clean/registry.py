@@ -48,6 +48,12 @@ FORMAT_MODULES: tuple[str, ...] = (
 CLEANERS: list[Cleaner] = [
     importlib.import_module(f"sneakernet.clean.formats.{name}").cleaner for name in FORMAT_MODULES
 ]
+# Recognised only to be refused with the reason (never copied, even with --allow-unknown).
+REFUSED_FORMATS: tuple[str, ...] = ("mpeg_ps",)
+CLEANERS += [
+    getattr(importlib.import_module("sneakernet.clean.formats.refused"), name)
+    for name in REFUSED_FORMATS
+]
 
 
 def choose(path: Path, head: bytes | None = None) -> Cleaner | None:
