@@ -134,6 +134,7 @@ def build(folder: Path, trailer: bool = True) -> list[Sample]:
         "-flvflags", "add_keyframe_index")  # fmt: skip
     add("clip.ts", "Ts", *VIDEO, *AUDIO, "-c:v", "libx264", "-c:a", "aac",
         "-metadata", "service_name=TsServiceQz", extra=["TsServiceQz"])  # fmt: skip
+    add("clip.wmv", "Wmv", *VIDEO, *AUDIO, "-c:v", "wmv2", "-c:a", "wmav2", "-f", "asf")
     add("song.ogg", "Ogg", *AUDIO, "-c:a", "libvorbis")
     add("song.opus", "Opus", *AUDIO, "-c:a", "libopus")
     add(

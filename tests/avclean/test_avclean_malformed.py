@@ -32,7 +32,7 @@ def _corpus() -> dict[str, bytes]:
 
 
 NAMES = ["movie.mp4", "movie.mov", "song.m4a", "movie.mkv", "song.mp3", "song.flac",
-         "song.ogg", "song.opus", "take.wav", "clip.avi", "song.aac", "song.aiff", "clip.flv", "clip.ts"]  # fmt: skip
+         "song.ogg", "song.opus", "take.wav", "clip.avi", "song.aac", "song.aiff", "clip.flv", "clip.ts", "clip.wmv"]  # fmt: skip
 
 
 def _check(name: str, data: bytes, options: CleanOptions) -> None:

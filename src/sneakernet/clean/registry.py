@@ -36,6 +36,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "avi",
     "flv",
     "mpegts",
+    "asf",
     "zim",
     "rtf",
     "ass",
