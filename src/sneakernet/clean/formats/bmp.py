@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats._output import atomic_output, copy_range
+from sneakernet.clean.formats.icc import profile_text
 
 _HEADER_SIZES = (12, 40, 52, 56, 64, 108, 124)
 _LCS_SRGB = 0x73524742  # 'sRGB'
@@ -113,37 +114,6 @@ def _layout(path: Path) -> _Layout:
             elif cs_type in (_PROFILE_LINKED, _PROFILE_EMBEDDED):
                 kind = cs_type
     return _Layout(header, table, offset, pixel_size, gap, reserved, profile, kind, end)
-
-
-_ICC_TEXT_TAGS = {b"desc": "description", b"cprt": "copyright", b"dmnd": "maker", b"dmdd": "model"}
-
-
-def _icc_text(data: bytes) -> str:
-    """The text of one ICC tag of type desc, text or mluc."""
-    kind = data[:4]
-    if kind == b"desc" and len(data) >= 12:
-        length = struct.unpack_from(">I", data, 8)[0]
-        return data[12 : 12 + length].split(b"\x00")[0].decode("latin-1")
-    if kind == b"text":
-        return data[8:].split(b"\x00")[0].decode("latin-1")
-    if kind == b"mluc" and len(data) >= 28:
-        length, at = struct.unpack_from(">II", data, 20)
-        return data[at : at + length].decode("utf-16-be", "replace")
-    return ""
-
-
-def profile_text(profile: bytes) -> str:
-    """The readable tags of an ICC profile (description, copyright, maker), for inspection."""
-    texts = []
-    try:
-        count = struct.unpack_from(">I", profile, 128)[0]
-        for i in range(min(count, 100)):
-            sig, at, length = struct.unpack_from(">4sII", profile, 132 + 12 * i)
-            if sig in _ICC_TEXT_TAGS and (text := _icc_text(profile[at : at + length]).strip()):
-                texts.append(f"{_ICC_TEXT_TAGS[sig]}: {text}")
-    except struct.error:
-        pass
-    return shorten("; ".join(texts)) or f"{len(profile)} bytes"
 
 
 def _clean_header(header: bytes) -> bytes:

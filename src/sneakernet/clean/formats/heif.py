@@ -33,8 +33,8 @@ from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import exif, h264sei
 from sneakernet.clean.formats._boxes import Box, BoxError, iter_headers
 from sneakernet.clean.formats._output import atomic_output
-from sneakernet.clean.formats.bmp import profile_text
-from sneakernet.clean.formats.mp4 import _clean_hvcc
+from sneakernet.clean.formats.icc import profile_text
+from sneakernet.clean.formats.mp4 import _clean_hvcc  # the one hvcC rule
 
 IMAGE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"mif2", b"avif", b"avio", b"MiHE"}
 _METADATA_TYPES = {b"Exif", b"mime", b"uri "}
