@@ -264,6 +264,12 @@ def make_bmp(folder: Path, name: str = "drawing.bmp") -> Sample:
 
 def svg_drawing(folder: Path) -> tuple[bytes, list[str]]:
     """An Inkscape drawing with editor data, metadata, comments and two dirty pictures."""
+    parts = folder / "svg-parts"  # the embedded pictures, made beside the corpus
+    parts.mkdir(parents=True, exist_ok=True)
+    return _svg_drawing(parts)
+
+
+def _svg_drawing(folder: Path) -> tuple[bytes, list[str]]:
     png = make_png(folder)
     jpeg = make_jpeg(folder)
     png_data = base64.b64encode((folder / png.name).read_bytes()).decode()
@@ -317,7 +323,7 @@ def svg_drawing(folder: Path) -> tuple[bytes, list[str]]:
 
 
 def make_svg(folder: Path, name: str = "map.svg") -> Sample:
-    data, strings = svg_drawing(folder)
+    data, strings = svg_drawing(folder.parent / f"{folder.name}-svg")
     (folder / name).write_bytes(data)
     return Sample(name, "svg", strings)
 
@@ -326,7 +332,9 @@ def make_heif(folder: Path, codec: str) -> Sample:
     from heif_samples import phone_photo
 
     name = "phone.heic" if codec == "hevc" else "phone.avif"
-    data, strings = phone_photo(folder, codec, planted("Heif"))
+    parts = folder.parent / f"{folder.name}-heif"  # encoder outputs, not corpus files
+    parts.mkdir(parents=True, exist_ok=True)
+    data, strings = phone_photo(parts, codec, planted("Heif"))
     (folder / name).write_bytes(data + planted("HeifTrailer").encode())
     return Sample(name, "heif", [*strings, planted("HeifTrailer")])
 

@@ -207,6 +207,7 @@ class _Cleaned:
     def __init__(self, tags: list[_Tag]) -> None:
         self.findings: list[Finding] = []
         self.payloads: list[bytes | None] = []  # None: the tag goes
+        self.metadata: dict | None = None  # the onMetaData fields kept
         length_size = _avc_length_size(tags)
         mp3_tags = [i for i, t in enumerate(tags) if _is_mp3(t)]
         mp3_ranges, mp3_text = mp3.ancillary_by_piece([tags[i].data[1:] for i in mp3_tags])
@@ -309,7 +310,7 @@ class FlvCleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         header, tags, _ = _layout(src)
         cleaned = _Cleaned(tags)
-        metadata = getattr(cleaned, "metadata", None)
+        metadata = cleaned.metadata
         first_meta = next(
             (i for i, t in enumerate(tags) if t.type == _SCRIPT and cleaned.payloads[i] == b""),
             None,

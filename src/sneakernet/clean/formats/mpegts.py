@@ -167,6 +167,8 @@ class _Ts:
 
     def _clean_sdt(self, at: int, packet: bytes) -> None:
         pid, start, pos = _payload(packet)
+        if pos >= 188:
+            return  # no payload
         if not start:
             raise CleanError("an MPEG-TS service table spread over several packets is not cleaned")
         start_at = pos + 1 + packet[pos]
