@@ -128,6 +128,13 @@ def build(folder: Path, trailer: bool = True) -> list[Sample]:
         "1",
     )
     add("song.flac", "Flac", *AUDIO, *picture, "-c:a", "flac")
+    add("song.aac", "Aac", *AUDIO, "-c:a", "aac", "-write_id3v2", "1", "-write_apetag", "1")
+    add("song.aiff", "Aiff", *AUDIO, "-c:a", "pcm_s16be", "-write_id3v2", "1")
+    add("clip.flv", "Flv", *VIDEO, *AUDIO, "-c:v", "libx264", "-c:a", "aac",
+        "-flvflags", "add_keyframe_index")  # fmt: skip
+    add("clip.ts", "Ts", *VIDEO, *AUDIO, "-c:v", "libx264", "-c:a", "aac",
+        "-metadata", "service_name=TsServiceQz", extra=["TsServiceQz"])  # fmt: skip
+    add("clip.wmv", "Wmv", *VIDEO, *AUDIO, "-c:v", "wmv2", "-c:a", "wmav2", "-f", "asf")
     add("song.ogg", "Ogg", *AUDIO, "-c:a", "libvorbis")
     add("song.opus", "Opus", *AUDIO, "-c:a", "libopus")
     add(

@@ -6,6 +6,7 @@ Every planted value contains PLANT so that a plain byte search finds any survivo
 
 from __future__ import annotations
 
+import base64
 import io
 import random
 import shutil
@@ -215,6 +216,127 @@ def make_tiff(folder: Path, name: str = "scan.tif") -> Sample:
     args += [f"-IPTC:By-line={planted('TiffIptc')}"]
     _exiftool(path, args)
     return Sample(name, "tiff", strings + [planted("TiffIptc")])
+
+
+def icc_profile(description: str, copyright: str) -> bytes:
+    """A small display ICC profile whose description and copyright are the given texts."""
+    desc = description.encode() + b"\x00"
+    desc_tag = b"desc" + bytes(4) + struct.pack(">I", len(desc)) + desc + bytes(4 + 4 + 3 + 67)
+    cprt_tag = b"text" + bytes(4) + copyright.encode() + b"\x00"
+    tags = [(b"desc", desc_tag), (b"cprt", cprt_tag)]
+    table_end = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for sig, data in tags:
+        data += bytes(-len(data) % 4)
+        table += sig + struct.pack(">II", table_end + len(body), len(data))
+        body += data
+    size = table_end + len(body)
+    header = struct.pack(">I4sI4s4s4s", size, b"lcms", 0x02100000, b"mntr", b"RGB ", b"XYZ ")
+    header += struct.pack(">6H", 2019, 3, 4, 5, 6, 7) + b"acspAPPL" + bytes(4) + b"SNKPSNKP"
+    header = header.ljust(128, b"\x00")
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def bmp_v5(picture, profile: bytes = b"", linked: bytes = b"", gap: bytes = b"") -> bytes:
+    """A 24-bit bottom-up BMP with a V5 header, an embedded or a linked colour profile."""
+    width, height = picture.size
+    row = (width * 3 + 3) // 4 * 4
+    raw = picture.convert("RGB").tobytes("raw", "BGR", row, -1)
+    offset = 14 + 124 + len(gap)
+    extra = profile or linked
+    cs_type = b"MBED"[::-1] if profile else b"LINK"[::-1] if linked else b"BGRs"
+    header = struct.pack("<IiiHHIIiiII", 124, width, height, 1, 24, 0, len(raw), 2835, 2835, 0, 0)
+    header += bytes(16) + cs_type + bytes(36 + 12) + struct.pack("<I", 4)
+    header += struct.pack("<III", offset + len(raw) - 14 if extra else 0, len(extra), 0)
+    total = offset + len(raw) + len(extra)
+    return b"BM" + struct.pack("<IHHI", total, 0x534E, 0x4B50, offset) + header + gap + raw + extra
+
+
+def make_bmp(folder: Path, name: str = "drawing.bmp") -> Sample:
+    path = folder / name
+    profile = icc_profile(planted("BmpIccDesc") + " Kim's display", planted("BmpIccCopy"))
+    gap = planted("BmpGap").encode() + bytes(6)
+    data = bmp_v5(_picture(seed=11), profile=profile, gap=gap)
+    path.write_bytes(data + planted("BmpTrailer").encode())
+    strings = [planted(s) for s in ("BmpIccDesc", "BmpIccCopy", "BmpGap", "BmpTrailer")]
+    return Sample(name, "bmp", strings)
+
+
+def svg_drawing(folder: Path) -> tuple[bytes, list[str]]:
+    """An Inkscape drawing with editor data, metadata, comments and two dirty pictures."""
+    parts = folder / "svg-parts"  # the embedded pictures, made beside the corpus
+    parts.mkdir(parents=True, exist_ok=True)
+    return _svg_drawing(parts)
+
+
+def _svg_drawing(folder: Path) -> tuple[bytes, list[str]]:
+    png = make_png(folder)
+    jpeg = make_jpeg(folder)
+    png_data = base64.b64encode((folder / png.name).read_bytes()).decode()
+    jpeg_data = base64.b64encode((folder / jpeg.name).read_bytes()).decode()
+    jpeg_data = "\n".join(jpeg_data[i : i + 76] for i in range(0, len(jpeg_data), 76))
+    P = planted  # noqa: N806
+    text = f"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!-- Created with Inkscape (http://www.inkscape.org/) by {P("CommentAuthor")} -->
+<svg
+   width="64" height="48" viewBox="0 0 64 48" version="1.1" id="svg5"
+   inkscape:version="1.2.2 ({P("InkVersion")}, 2022-12-01)"
+   sodipodi:docname="{P("DocName")}.svg"
+   inkscape:export-filename="/home/{P("ExportUser")}/map.png"
+   xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+   xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+   xmlns:xlink="http://www.w3.org/1999/xlink"
+   xmlns="http://www.w3.org/2000/svg"
+   xmlns:sketch="http://www.bohemiancoding.com/sketch/ns"
+   xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+   xmlns:cc="http://creativecommons.org/ns#"
+   xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <title id="t1">Route map</title>
+  <desc>Created with Sketch {P("SketchVersion")}.</desc>
+  <desc>A river and two roads</desc>
+  <?inkscape-note {P("ProcessingNote")}?>
+  <sodipodi:namedview id="namedview7" pagecolor="#ffffff" inkscape:window-width="1920">
+    <inkscape:grid id="grid1" originx="{P("GridOrigin")}" />
+  </sodipodi:namedview>
+  <metadata id="metadata1"><rdf:RDF><cc:Work rdf:about="">
+    <dc:creator><cc:Agent><dc:title>{P("RdfCreator")}</dc:title></cc:Agent></dc:creator>
+    <dc:date>2021-03-04</dc:date><dc:rights>{P("RdfRights")}</dc:rights>
+  </cc:Work></rdf:RDF></metadata>
+  <g inkscape:label="{P("LayerLabel")}" inkscape:groupmode="layer" id="layer1"
+     sketch:type="MSArtboardGroup">
+    <rect style="fill:#ff0000;stroke:#0000ff" width="30" height="20" x="2" y="3" />
+    <circle cx="40" cy="30" r="8" fill="#00aa00"/>
+    <image x="0" y="30" width="16" height="12" xlink:href="data:image/png;base64,{png_data}"/>
+    <image x="20" y="30" width="16" height="12" href="data:image/jpeg;base64,{jpeg_data}"/>
+    <image x="40" y="0" width="4" height="4"
+      xlink:href="file:///home/{P("LinkUser")}/photo.jpg"
+      sodipodi:absref="/home/{P("LinkUser")}/photo.jpg"/>
+    <text x="5" y="15"><![CDATA[a < b]]> &amp; more</text>
+  </g>
+</svg>
+<!-- {P("AfterRoot")} -->
+"""
+    names = ["CommentAuthor", "InkVersion", "DocName", "ExportUser", "SketchVersion",
+             "ProcessingNote", "GridOrigin", "RdfCreator", "RdfRights", "LayerLabel", "LinkUser",
+             "AfterRoot"]  # fmt: skip
+    return text.encode(), [P(n) for n in names] + png.planted + jpeg.planted
+
+
+def make_svg(folder: Path, name: str = "map.svg") -> Sample:
+    data, strings = svg_drawing(folder.parent / f"{folder.name}-svg")
+    (folder / name).write_bytes(data)
+    return Sample(name, "svg", strings)
+
+
+def make_heif(folder: Path, codec: str) -> Sample:
+    from heif_samples import phone_photo
+
+    name = "phone.heic" if codec == "hevc" else "phone.avif"
+    parts = folder.parent / f"{folder.name}-heif"  # encoder outputs, not corpus files
+    parts.mkdir(parents=True, exist_ok=True)
+    data, strings = phone_photo(parts, codec, planted("Heif"))
+    (folder / name).write_bytes(data + planted("HeifTrailer").encode())
+    return Sample(name, "heif", [*strings, planted("HeifTrailer")])
 
 
 def make_pdf(folder: Path, name: str = "report.pdf") -> Sample:
@@ -926,6 +1048,10 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "gif": make_gif,
     "webp": make_webp,
     "tiff": make_tiff,
+    "bmp": make_bmp,
+    "svg": make_svg,
+    "heic": lambda d: make_heif(d, "hevc"),
+    "avif": lambda d: make_heif(d, "av1"),
     "pdf": make_pdf,
     "ass": make_ass,
     "html": make_html,

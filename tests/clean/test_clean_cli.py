@@ -102,7 +102,7 @@ def test_output_over_the_original_is_refused_and_xml_is_not_text(tmp_path):
     assert photo.read_bytes() == FIXTURE.read_bytes()
     sidecar = tmp_path / "photo.xmp"
     sidecar.write_text('<?xml version="1.0"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
-    drawing = tmp_path / "map.svg"
-    drawing.write_text('<svg xmlns="http://www.w3.org/2000/svg"><metadata/></svg>')
+    drawing = tmp_path / "map.kml"
+    drawing.write_text('<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark/></kml>')
     for path in (sidecar, drawing):
         assert_user_error(run_cli("clean", "-o", tmp_path / "out", path), "unknown format")

@@ -10,7 +10,7 @@ from PIL import Image
 from sneakernet.clean import CleanError, clean_file, inspect_file
 from sneakernet.clean.formats import jpeg
 
-IMAGES = ["jpeg", "jpeg-progressive", "png", "gif", "webp", "tiff"]
+IMAGES = ["jpeg", "jpeg-progressive", "png", "gif", "webp", "tiff", "bmp"]
 
 
 @pytest.mark.parametrize("kind", IMAGES)

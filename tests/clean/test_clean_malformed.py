@@ -11,7 +11,21 @@ from hypothesis import strategies as st
 
 from sneakernet.clean import CleanError, clean_file, inspect_file
 
-KINDS = ["jpeg", "png", "gif", "webp", "tiff", "pdf", "docx", "xlsx", "odt", "epub", "ass", "html"]
+KINDS = [
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "tiff",
+    "bmp",
+    "pdf",
+    "docx",
+    "xlsx",
+    "odt",
+    "epub",
+    "ass",
+    "html",
+]
 
 
 class Corpus(dict):
@@ -41,6 +55,9 @@ def _try(tmp: Path, data: bytes) -> None:
     except CleanError as exc:
         assert str(exc) and "\n" not in str(exc)
         assert not dst.exists()
+    else:
+        left = [f for f in inspect_file(dst) if not f.kept]
+        assert left == [], f"the cleaned copy re-inspects with {left[0].field}"
     assert src.read_bytes() == data
     assert sorted(p.name for p in tmp.iterdir()) in (["damaged"], ["damaged", "out"])
 

@@ -72,10 +72,10 @@ def _mail() -> str:
     )
 
 
-def _svg() -> str:
+def _kml() -> str:
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1">'
-        f"<metadata>{P('SvgCreator')}</metadata></svg>\n"
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark>'
+        f"<name>{P('KmlPlace')}</name></Placemark></kml>\n"
     )
 
 
@@ -87,7 +87,7 @@ STRUCTURED = {
     "sky.fits": (_fits, "FITS"),
     "data.json": (_json, "JSON"),
     "note.eml": (_mail, "e-mail"),
-    "drawing.svg": (_svg, "markup"),
+    "places.kml": (_kml, "markup"),
 }
 # What exiftool itself reads from each (the planted values are real metadata).
 EXIFTOOL_SHOWS = {

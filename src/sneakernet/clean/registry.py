@@ -17,22 +17,30 @@ FORMAT_MODULES: tuple[str, ...] = (
     "jpeg",
     "png",
     "gif",
+    "bmp",
     "webp",
     "tiff",
     "pdf",
     "office",
     "odf",
     "epub",
+    "heif",  # before mp4: the same boxes, a still-image brand
     "mp4",
     "mkv",
     "flac",
+    "adts",  # before mp3: an ID3 tag opens both
     "mp3",
     "ogg",
     "wav",
+    "aiff",
     "avi",
+    "flv",
+    "mpegts",
+    "asf",
     "zim",
     "rtf",
     "ass",
+    "svg",
     "subtitles",
     "html",
     "text",  # keep last: accepts any text
@@ -40,6 +48,12 @@ FORMAT_MODULES: tuple[str, ...] = (
 
 CLEANERS: list[Cleaner] = [
     importlib.import_module(f"sneakernet.clean.formats.{name}").cleaner for name in FORMAT_MODULES
+]
+# Recognised only to be refused with the reason (never copied, even with --allow-unknown).
+REFUSED_FORMATS: tuple[str, ...] = ("mpeg_ps",)
+CLEANERS += [
+    getattr(importlib.import_module("sneakernet.clean.formats.refused"), name)
+    for name in REFUSED_FORMATS
 ]
 
 
