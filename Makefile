@@ -15,7 +15,8 @@ LOCK_VENV := .venv-lock
 TEST_TOOLS := fsck.fat:dosfstools mcopy:mtools exiftool:libimage-exiftool-perl \
 	mat2:mat2 f3probe:f3 fusermount3:fuse3 pdftotext:poppler-utils qpdf:qpdf losetup:mount \
 	mkfs.ext2:e2fsprogs findmnt:util-linux lsblk:util-linux partx:util-linux \
-	zimcheck:zim-tools zimdump:zim-tools kiwix-serve:kiwix-tools
+	zimcheck:zim-tools zimdump:zim-tools kiwix-serve:kiwix-tools \
+	soffice:libreoffice-writer-nogui soffice:libreoffice-calc-nogui soffice:libreoffice-impress-nogui
 # Peers measured against in benchmarks only.
 BENCH_TOOLS := HandBrakeCLI:handbrake-cli hyperfine:hyperfine
 

@@ -23,6 +23,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "office",
     "odf",
     "epub",
+    "ole",
     "mp4",
     "mkv",
     "flac",

@@ -1,0 +1,147 @@
+"""Office 97-2003 files (.doc, .xls, .ppt) from LibreOffice, cleaned from the command line.
+
+Oracles: olefile reads every stream of the cleaned file, exiftool reads its
+properties, and LibreOffice renders original and copy to PDF for pdftotext
+to compare the visible text.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import olefile
+import pytest
+from clean_checks import exiftool_tags
+from lofixtures import PLANTED, VISIBLE, convert, make
+
+from conftest import assert_user_error, require_tool, run_cli
+from sneakernet.clean import inspect_file
+
+KINDS = ("doc", "xls", "ppt")
+# Tags exiftool may still print: the code page, the OLE class name, the
+# Word header's format version and flags, zeroed dates, and counts.
+HARMLESS = {
+    "CodePage",
+    "CompObjUserType",
+    "CompObjUserTypeLen",
+    "Identification",
+    "LanguageCode",
+    "DocFlags",
+    "Word97",
+    "Words",
+    "Characters",
+    "Pages",
+    "Paragraphs",
+    "Lines",
+    "RevisionNumber",
+    "TotalEditTime",
+    "CurrentUser",
+}
+ZERO_DATES = {"CreateDate", "ModifyDate", "LastPrinted"}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("lo")
+    out = {kind: make(kind, folder, f"plain-{kind}") for kind in KINDS}
+    out["doc comment"] = make("doc", folder, "comment-doc", comment=True)
+    out["doc tracked"] = make("doc", folder, "tracked-doc", tracked=True)
+    out["xls comment"] = make("xls", folder, "comment-xls", comment=True)
+    out["ppt comment"] = make("ppt", folder, "comment-ppt", comment=True)
+    return out
+
+
+def _streams(path: Path) -> dict[str, bytes]:
+    with olefile.OleFileIO(str(path)) as ole:
+        return {"/".join(p): ole.openstream(p).read() for p in ole.listdir()}
+
+
+def _visible_text(path: Path, folder: Path) -> str:
+    folder.mkdir(exist_ok=True)
+    pdf = convert(path, "pdf", folder)
+    proc = subprocess.run(
+        [require_tool("pdftotext"), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return " ".join(proc.stdout.split())
+
+
+def _planted_in(data: bytes) -> list[str]:
+    found = []
+    for value in PLANTED.values():
+        for encoded in (value.encode(), value.encode("utf-16-le")):
+            if encoded in data:
+                found.append(value)
+    return found
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_properties_leave_and_the_document_stays(files, tmp_path, kind):
+    src = files[kind]
+    before = src.read_bytes()
+    assert _planted_in(before), "the fixture must carry the planted values"
+    result = run_cli("clean", "-o", tmp_path / "out", src)
+    assert result.code == 0, result.stderr
+    out = tmp_path / "out" / src.name
+    data = out.read_bytes()
+    assert src.read_bytes() == before
+    assert len(data) == len(before)
+    assert _planted_in(data) == []
+    streams_before, streams_after = _streams(src), _streams(out)
+    assert {k: len(v) for k, v in streams_after.items()} == {
+        k: len(v) for k, v in streams_before.items()
+    }
+    for name, stream in streams_after.items():
+        assert _planted_in(stream) == [], name
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        meta = ole.get_metadata()
+        for field in ("title", "subject", "author", "keywords", "comments", "last_saved_by"):
+            assert getattr(meta, field) in (None, b""), field
+        assert meta.create_time is None and meta.last_saved_time is None
+        assert meta.creating_application is None and meta.company is None
+    tags = exiftool_tags(out)
+    for key, value in tags.items():
+        group, _, tag = key.partition(":")
+        if group not in ("FlashPix", "MS-DOC"):
+            continue
+        if tag == "System":
+            assert value == "Windows", value  # no version: the neutral identifier
+        elif tag in ZERO_DATES:
+            assert str(value).startswith("0000:00:00"), (key, value)
+        else:
+            assert tag in HARMLESS or tag.startswith("CodePage"), (key, value)
+        assert "Plant" not in str(value)
+    assert inspect_file(out) == []
+    text_before = _visible_text(src, tmp_path / "pdf-before")
+    assert VISIBLE in text_before
+    assert _visible_text(out, tmp_path / "pdf-after") == text_before
+
+
+@pytest.mark.parametrize(
+    ("key", "fragment"),
+    [
+        ("doc comment", "comments"),
+        ("doc tracked", "tracked changes"),
+        ("xls comment", "cell comments"),
+        ("ppt comment", "comments"),
+    ],
+)
+def test_comments_and_tracked_changes_are_refused(files, tmp_path, key, fragment):
+    src = files[key]
+    before = src.read_bytes()
+    result = run_cli("clean", "-o", tmp_path / "out", src)
+    assert_user_error(result, src.name, fragment, "DOCX")
+    assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
+    assert src.read_bytes() == before
+    fields = [f.field for f in inspect_file(src)]
+    assert any("comments" in f or "revision" in f for f in fields), fields
+
+
+def test_inspect_shows_the_revision_author(files):
+    found = {f.field: f.value for f in inspect_file(files["doc tracked"])}
+    assert "PlantReviewerQ" in found["MSDOC:revision authors"]
+    assert "PlantCreatorQ" in found["OLE2:SummaryInformation:author"]
