@@ -24,6 +24,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "odf",
     "epub",
     "ole",
+    "hwpx",
     "mp4",
     "mkv",
     "flac",
