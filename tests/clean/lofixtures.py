@@ -32,6 +32,7 @@ PLANTED = {
     "comment author": "PlantReviewerQ",
     "comment": "PlantCommentTextQ",
     "deleted": "PlantDeletedTextQ",
+    "hidden": "PlantHiddenTextQ",
 }
 VISIBLE = "Visible words stay here."
 META = (
@@ -59,19 +60,28 @@ TRACKED = (
 )
 
 
+HIDDEN_STYLE = (
+    '<office:automatic-styles><style:style style:name="T1" style:family="text">'
+    '<style:text-properties text:display="none"/></style:style></office:automatic-styles>'
+)
+
+
 def _flat(kind: str, body: str) -> str:
     mime = f"application/vnd.oasis.opendocument.{kind}"
+    styles = HIDDEN_STYLE if kind == "text" else ""
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document {NS} '
-        f'office:mimetype="{mime}">{META}<office:body>{body}</office:body></office:document>'
+        f'office:mimetype="{mime}">{META}{styles}<office:body>{body}</office:body>'
+        "</office:document>"
     )
 
 
-def text_body(comment: bool = False, tracked: bool = False) -> str:
+def text_body(comment: bool = False, tracked: bool = False, hidden: bool = False) -> str:
     changes = TRACKED if tracked else ""
     mark = '<text:change text:change-id="ct1"/>' if tracked else ""
     note = COMMENT if comment else ""
-    return f"<office:text>{changes}<text:p>{note}{VISIBLE}{mark}</text:p></office:text>"
+    secret = '<text:span text:style-name="T1">PlantHiddenTextQ</text:span>' if hidden else ""
+    return f"<office:text>{changes}<text:p>{note}{VISIBLE}{secret}{mark}</text:p></office:text>"
 
 
 def sheet_body(comment: bool = False) -> str:
@@ -100,6 +110,7 @@ def slides_body(comment: bool = False, notes: str = "") -> str:
 
 
 KINDS = {"doc": ("text", "fodt"), "xls": ("spreadsheet", "fods"), "ppt": ("presentation", "fodp")}
+KINDS |= {"docx": KINDS["doc"], "odt": KINDS["doc"], "pptx": KINDS["ppt"], "odp": KINDS["ppt"]}
 
 
 def convert(src: Path, fmt: str, outdir: Path) -> Path:

@@ -18,7 +18,7 @@ import re
 import zlib
 from pathlib import Path
 
-from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
+from sneakernet.clean.base import WHY_COMMENTS, CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import xmlrules, ziputil
 from sneakernet.clean.formats.xmlrules import rule, text_of
 
@@ -83,7 +83,7 @@ def _review(members: list[ziputil.Member]) -> tuple[list[Finding], list[str]]:
                 Finding(
                     f"HWPX:{m.name}:memos",
                     "memos",
-                    "reviewers' comments: where people write names, places and plans",
+                    WHY_COMMENTS,
                 )
             )
             refusals.append(

@@ -34,7 +34,7 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
+from sneakernet.clean.base import WHY_COMMENTS, CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import cfb, propset
 from sneakernet.clean.formats._output import atomic_output
 
@@ -199,7 +199,7 @@ def _word(plan: Plan) -> None:
         plan.refuse(
             "MSDOC:comments",
             f"{max(lcb // 4 - 1, 1) // 2 or 1} comments by " + (", ".join(owners) or "?"),
-            "reviewers' comments: where people write names, places and plans",
+            WHY_COMMENTS,
             "it holds comments, which this cleaner cannot cut out of a Word 97-2003 file; "
             + SAVE_AS,
         )
@@ -290,7 +290,7 @@ def _excel(plan: Plan) -> None:
         plan.refuse(
             "XLS:comments",
             f"{notes} cell comments",
-            "reviewers' comments: where people write names, places and plans",
+            WHY_COMMENTS,
             "it holds cell comments, which this cleaner cannot cut out of an Excel 97-2003 file; "
             + SAVE_AS,
         )
@@ -323,7 +323,7 @@ def _powerpoint(plan: Plan) -> None:
         plan.refuse(
             "PPT:comments",
             f"{comments} comments",
-            "reviewers' comments: where people write names, places and plans",
+            WHY_COMMENTS,
             "it holds comments, which this cleaner cannot cut out of a PowerPoint 97-2003 file; "
             + SAVE_AS,
         )
