@@ -144,3 +144,45 @@ def make(ext: str, folder: Path, name: str = "planted", **body) -> Path:
     src = folder / f"{name}.{flat}"
     src.write_text(_flat(kind, maker(**body)), encoding="utf-8")
     return convert(src, ext, folder)
+
+
+def pictures() -> tuple[bytes, bytes]:
+    """A JPEG with camera EXIF and a PNG with an author text chunk, both small."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    picture = Image.new("RGB", (32, 24), (200, 30, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PlantCameraMakeQ"
+    exif[0x0131] = "PlantSoftwareQ"
+    jpeg = io.BytesIO()
+    picture.save(jpeg, "JPEG", exif=exif.tobytes())
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "PlantPngAuthorQ")
+    png = io.BytesIO()
+    picture.save(png, "PNG", pnginfo=info)
+    return jpeg.getvalue(), png.getvalue()
+
+
+def _frame(data: bytes) -> str:
+    import base64
+
+    return (
+        '<draw:frame svg:x="1cm" svg:y="5cm" svg:width="3cm" svg:height="2cm"><draw:image>'
+        f"<office:binary-data>{base64.b64encode(data).decode()}</office:binary-data>"
+        "</draw:image></draw:frame>"
+    )
+
+
+def with_pictures(ext: str, folder: Path) -> Path:
+    """A .doc or .ppt showing both pictures."""
+    kind, flat = KINDS[ext]
+    frames = "".join(_frame(p) for p in pictures())
+    if kind == "text":
+        body = f"<office:text><text:p>{VISIBLE}{frames}</text:p></office:text>"
+    else:
+        body = slides_body().replace("</draw:page>", frames + "</draw:page>")
+    src = folder / f"pictures-{ext}.{flat}"
+    src.write_text(_flat(kind, body), encoding="utf-8")
+    return convert(src, ext, folder)

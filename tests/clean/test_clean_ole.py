@@ -14,7 +14,7 @@ from pathlib import Path
 import olefile
 import pytest
 from clean_checks import exiftool_tags
-from lofixtures import PLANTED, VISIBLE, convert, make
+from lofixtures import PLANTED, VISIBLE, convert, make, with_pictures
 
 from conftest import assert_user_error, require_tool, run_cli
 from sneakernet.clean import inspect_file
@@ -145,3 +145,36 @@ def test_inspect_shows_the_revision_author(files):
     found = {f.field: f.value for f in inspect_file(files["doc tracked"])}
     assert "PlantReviewerQ" in found["MSDOC:revision authors"]
     assert "PlantCreatorQ" in found["OLE2:SummaryInformation:author"]
+
+
+def _decoded_pictures(streams: dict[str, bytes]) -> list[bytes]:
+    """Pixels of every JPEG and PNG that Pillow finds in the streams."""
+    from PIL import Image
+
+    out = []
+    for data in streams.values():
+        for magic in (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"):
+            at = data.find(magic)
+            while at >= 0:
+                try:
+                    out.append(Image.open(io.BytesIO(data[at:])).convert("RGB").tobytes())
+                except OSError:
+                    pass
+                at = data.find(magic, at + 1)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["doc", "ppt"])
+def test_picture_metadata_is_zeroed_where_it_lies(tmp_path, kind):
+    src = with_pictures(kind, tmp_path)
+    before = src.read_bytes()
+    assert b"PlantCameraMakeQ" in before and b"PlantPngAuthorQ" in before
+    result = run_cli("clean", "-o", tmp_path / "out", src)
+    assert result.code == 0, result.stderr
+    out = tmp_path / "out" / src.name
+    data = out.read_bytes()
+    for planted in (b"PlantCameraMakeQ", b"PlantSoftwareQ", b"PlantPngAuthorQ", b"Exif\x00\x00"):
+        assert planted not in data
+    pixels_before = _decoded_pictures(_streams(src))
+    assert len(pixels_before) >= 2
+    assert _decoded_pictures(_streams(out)) == pixels_before

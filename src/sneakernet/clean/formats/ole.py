@@ -31,6 +31,7 @@ objects, HWP files with document history, a digital signature or DRM.
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def _plan(c: cfb.Compound) -> Plan:
         _powerpoint(plan)
     if "FileHeader" in c.streams:
         _hwp(plan)
+    _pictures(plan)
     for leftover in c.leftovers():
         plan.find("OLE2:container", leftover, "earlier contents and times, in unused space")
     plan.edits.append(c.scrub)
@@ -381,6 +383,102 @@ def _hwp(plan: Plan) -> None:
         if entry is not None and entry.size and any(c.read(entry)):
             plan.find(f"HWP:{name}", f"{entry.size} bytes", why)
             plan.edits.append(lambda e=entry: c.write(e, bytes(e.size)))
+
+
+# --- pictures inside any stream -------------------------------------------------
+
+JPEG_SOI = b"\xff\xd8\xff"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_TEXT = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+PNG_NEUTRAL = b"prVt"  # a private ancillary chunk every reader skips
+# Left in a stream after cleaning, these mean metadata we could not reach.
+MARKERS = (b"Exif\x00\x00", b"http://ns.adobe.com/xap/1.0/", b"<x:xmpmeta")
+WHY_PICTURE = "camera, GPS position, software and dates inside a picture"
+
+
+def _jpeg_segments(data: bytes, at: int) -> list[tuple[int, int]] | None:
+    """(payload start, payload length) of a JPEG's APPn and COM segments, or None."""
+    pos, out = at + 2, []
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA:  # start of scan: the header is complete
+            return out
+        (n,) = struct.unpack_from(">H", data, pos + 2)
+        if n < 2 or pos + 2 + n > len(data):
+            return None
+        payload = (pos + 4, n - 2)
+        if 0xE1 <= marker <= 0xEF or marker == 0xFE:
+            if not data[pos + 4 : pos + 4 + n - 2].startswith(b"Adobe"):  # colour transform
+                out.append(payload)
+        pos += 2 + n
+    return None
+
+
+def _png_chunks(data: bytes, at: int) -> list[tuple[int, int]] | None:
+    """(chunk start, data length) of a PNG's text and time chunks, or None."""
+    pos, out = at + 8, []
+    while pos + 12 <= len(data):
+        (n,) = struct.unpack_from(">I", data, pos)
+        kind = data[pos + 4 : pos + 8]
+        if pos + 12 + n > len(data) or not kind.isalpha():
+            return None
+        if kind in PNG_TEXT:
+            out.append((pos, n))
+        if kind == b"IEND":
+            return out
+        pos += 12 + n
+    return None
+
+
+def _pictures(plan: Plan) -> None:
+    """Zero metadata of JPEG and PNG pictures where they lie; report what stays out of reach."""
+    c = plan.c
+    for name, entry in c.streams.items():
+        data = c.read(entry)
+        if propset.is_property_set(entry.name, data):
+            continue
+        if name.startswith("BinData/"):  # HWP keeps pictures compressed
+            try:
+                data = zlib.decompressobj(-15).decompress(data, 64 << 20)
+            except zlib.error:
+                pass
+            if any(m in data for m in MARKERS):
+                plan.refuse(
+                    f"HWP:{name}",
+                    "picture metadata",
+                    WHY_PICTURE,
+                    "a picture in it carries camera data (EXIF or XMP); clean the pictures and"
+                    " insert them again, or save as HWPX and clean that",
+                )
+            continue
+        zeroed: list[tuple[int, int]] = []
+        at = data.find(JPEG_SOI)
+        while at >= 0:
+            for start, n in _jpeg_segments(data, at) or []:
+                if any(data[start : start + n]):
+                    zeroed.append((start, n))
+                    plan.patch(entry, start, bytes(n))
+            at = data.find(JPEG_SOI, at + 3)
+        at = data.find(PNG_SIGNATURE)
+        while at >= 0:
+            for start, n in _png_chunks(data, at) or []:
+                body = PNG_NEUTRAL + bytes(n)
+                zeroed.append((start + 8, n))
+                plan.patch(entry, start + 4, body + struct.pack(">I", zlib.crc32(body)))
+            at = data.find(PNG_SIGNATURE, at + 8)
+        if zeroed:
+            plan.find(f"OLE2:{name}:pictures", f"{len(zeroed)} metadata blocks", WHY_PICTURE)
+        left = bytearray(data)
+        for start, n in zeroed:
+            left[start : start + n] = bytes(n)
+        if any(m in left for m in MARKERS):
+            plan.refuse(
+                f"OLE2:{name}:picture metadata",
+                "EXIF or XMP",
+                WHY_PICTURE,
+                "a picture in it carries camera data (EXIF or XMP) this cleaner cannot reach; "
+                + SAVE_AS,
+            )
 
 
 # --- the cleaner ------------------------------------------------------------------
