@@ -115,6 +115,7 @@ def _plan(c: cfb.Compound) -> Plan:
 
 # --- Word 97-2003 ---------------------------------------------------------------
 
+NEUTRAL_LID = 0x0409  # the install language of the writing program: US English for all
 ANNOTATIONS, DOP, ASSOC, AUTOSAVE, ATN_OWNERS, RMARK, ROUTE, SAVED_BY, MODIFIED = (
     4,
     31,
@@ -171,6 +172,10 @@ def _word(plan: Plan) -> None:
             "a fast-saved document keeps text that was deleted or replaced",
             "it was fast-saved and keeps earlier text; save it again with fast save off",
         )
+    (lid,) = struct.unpack_from("<H", fib, 6)
+    if lid != NEUTRAL_LID:
+        plan.find("MSDOC:install language", f"{lid:#06x}", "the language of the author's Word")
+        plan.patch(word, 6, struct.pack("<H", NEUTRAL_LID))
     table_name = "1Table" if flags & 0x0200 else "0Table"
     table = c.streams.get(table_name)
     if table is None:
