@@ -144,3 +144,30 @@ def lpstr(text: str) -> tuple[int, bytes]:
 
 def filetime(value: int) -> tuple[int, bytes]:
     return 0x40, struct.pack("<Q", value)
+
+
+def hwp_records(records: list[tuple[int, bytes]], compress: bool = True) -> bytes:
+    """An HWP 5 record stream (DocInfo or a BodyText section), raw-deflated like Hangul's."""
+    import zlib
+
+    out = b""
+    for tag, payload in records:
+        if len(payload) < 0xFFF:
+            out += struct.pack("<I", tag | len(payload) << 20) + payload
+        else:
+            out += struct.pack("<II", tag | 0xFFF << 20, len(payload)) + payload
+    if not compress:
+        return out
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(out) + packer.flush()
+
+
+def noise(n: int) -> bytes:
+    """Bytes that do not compress, the same every run."""
+    import hashlib
+
+    out, block = b"", b"seed"
+    while len(out) < n:
+        block = hashlib.sha256(block).digest()
+        out += block
+    return out[:n]

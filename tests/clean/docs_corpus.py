@@ -5,10 +5,12 @@ Every planted value carries clean_corpus.PLANT, as in the rest of the corpus.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import lofixtures
-from cfbwrite import build, filetime, lpstr, property_set
+from cfbwrite import build, filetime, hwp_records, lpstr, property_set
 from clean_corpus import PLANT, Sample
 
 from sneakernet.clean.formats.propset import FMTID_DOC_SUMMARY, FMTID_HWP
@@ -26,13 +28,13 @@ def make_office97(folder: Path, ext: str) -> Sample:
         "spreadsheet": lofixtures.sheet_body,
         "presentation": lofixtures.slides_body,
     }[kind]
-    work = folder / ".lo"
-    work.mkdir(exist_ok=True)
-    src = work / f"office97-{ext}.{flat}"
-    src.write_text(lofixtures._flat(kind, maker()).replace("Plant", TAG), encoding="utf-8")
-    made = lofixtures.convert(src, ext, work)
-    target = folder / made.name
-    made.replace(target)
+    with tempfile.TemporaryDirectory(prefix="sneakernet-lo-") as tmp:
+        work = Path(tmp)  # LibreOffice's profile and the flat source stay out of the corpus
+        src = work / f"office97-{ext}.{flat}"
+        src.write_text(lofixtures._flat(kind, maker()).replace("Plant", TAG), encoding="utf-8")
+        made = lofixtures.convert(src, ext, work)
+        target = folder / made.name
+        shutil.copyfile(made, target)
     planted = [lofixtures.PLANTED[k].replace("Plant", TAG) for k in META_KEYS]
     return Sample(target.name, "ole2", planted)
 
@@ -52,8 +54,8 @@ def make_hwp(folder: Path) -> Sample:
     header = b"HWP Document File" + bytes(15) + b"\x00\x03\x00\x05\x01\x00\x00\x00"
     tree = {
         "FileHeader": header + bytes(256 - len(header)),
-        "DocInfo": b"\x10\x00\x00\x00docinfo",
-        "BodyText": {"Section0": "본문 본문 본문".encode("utf-16-le") * 400},
+        "DocInfo": hwp_records([(0x10, bytes(26))]),
+        "BodyText": {"Section0": hwp_records([(0x43, "본문 본문 본문".encode("utf-16-le"))])},
         "\x05HwpSummaryInformation": summary,
         "\x05DocumentSummaryInformation": property_set(
             FMTID_DOC_SUMMARY, {15: lpstr(values["Company"])}

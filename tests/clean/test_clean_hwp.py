@@ -10,7 +10,7 @@ import struct
 
 import olefile
 import pytest
-from cfbwrite import build, filetime, lpstr, property_set
+from cfbwrite import build, filetime, hwp_records, lpstr, noise, property_set
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +19,10 @@ from sneakernet.clean import CleanError, clean_file, inspect_file
 from sneakernet.clean.formats.propset import FMTID_HWP, FMTID_SUMMARY
 
 AUTHOR = "작성자PlantAuthorQ"
-BODY = b"\x42\x00\x00\x00" + "본문 Visible body text".encode("utf-16-le") * 300  # over 4 KiB
+TEXT = "본문 Visible body text".encode("utf-16-le")
+# A paragraph header, its text and a control large enough for ordinary sectors.
+BODY = hwp_records([(0x42, bytes(22)), (0x43, TEXT), (0x47, noise(6000))])
+DOC_INFO = hwp_records([(0x10, bytes(26)), (0x15, bytes(72))])
 PREVIEW = "미리보기 PlantPreviewQ".encode("utf-16-le")
 PLANTED = [AUTHOR.encode(), b"PlantTitleQ", PREVIEW, "PlantOldStreamQ".encode("utf-16-le")]
 
@@ -42,7 +45,7 @@ def hwp(flags: int = 1, extra: dict | None = None, stale: tuple[str, ...] = ()) 
     )
     tree = {
         "FileHeader": file_header(flags),
-        "DocInfo": b"\x10\x00\x00\x00docinfo",
+        "DocInfo": DOC_INFO,
         "BodyText": {"Section0": BODY},
         "\x05HwpSummaryInformation": summary,
         "PrvText": PREVIEW,
@@ -92,6 +95,9 @@ def test_hwp_summary_preview_and_traces_go_body_stays(tmp_path):
         (1 | 0x80, None, "digitally signed"),
         (1, {"Macros": {"VBA": {"dir": b"code"}}}, "macros"),
         (1, {"ObjectPool": {"_1": {"Ole": b"x"}}}, "embedded objects"),
+        (1 | 0x04, None, "distribution document"),
+        (1, {"BodyText": {"Section0": hwp_records([(0x42, bytes(22)), (0x5D, b"m")])}}, "memos"),
+        (1, {"DocInfo": hwp_records([(0x10, bytes(26)), (0x61, b"a")])}, "tracked changes"),
     ],
 )
 def test_hwp_with_history_macros_or_objects_is_refused(tmp_path, flags, extra, fragment):
@@ -102,15 +108,15 @@ def test_hwp_with_history_macros_or_objects_is_refused(tmp_path, flags, extra, f
     assert not (tmp_path / "out" / "doc.hwp").exists()
 
 
-def test_summary_of_any_compound_file_uses_the_same_rule(tmp_path):
-    src = tmp_path / "other.bin"
-    summary = property_set(FMTID_SUMMARY, {4: lpstr("PlantAuthorQ"), 18: lpstr("PlantAppQ")})
-    src.write_bytes(build({"\x05SummaryInformation": summary, "Data": b"payload" * 10}))
-    out = tmp_path / "clean.bin"
-    clean_file(src, out)
-    data = out.read_bytes()
-    assert b"PlantAuthorQ" not in data and b"PlantAppQ" not in data
-    assert _streams(data)["Data"] == b"payload" * 10
+def test_compound_files_of_other_kinds_are_refused(tmp_path):
+    """An Outlook message or installer is OLE2 too, with names in streams we do not know."""
+    src = tmp_path / "mail.msg"
+    summary = property_set(FMTID_SUMMARY, {4: lpstr("PlantAuthorQ")})
+    sender = "PlantSender@example.org".encode("utf-16-le")
+    src.write_bytes(build({"\x05SummaryInformation": summary, "__substg1.0_0C1F001F": sender}))
+    result = run_cli("clean", "-o", tmp_path / "out", src)
+    assert_user_error(result, "mail.msg", "not a Word, Excel, PowerPoint or HWP document")
+    assert not (tmp_path / "out" / "mail.msg").exists()
 
 
 SAMPLES = [hwp(), hwp(stale=("PlantOldStreamQ",))]

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sneakernet.clean import CleanError, clean_file, inspect_file
 
 KINDS = ["jpeg", "png", "gif", "webp", "tiff", "pdf", "docx", "xlsx", "odt", "epub", "ass", "html"]
+KINDS += ["hwp", "hwpx"]
 
 
 class Corpus(dict):
@@ -41,6 +42,8 @@ def _try(tmp: Path, data: bytes) -> None:
     except CleanError as exc:
         assert str(exc) and "\n" not in str(exc)
         assert not dst.exists()
+    else:  # what cleaning lets through must re-inspect clean
+        assert [f for f in inspect_file(dst) if not f.kept] == []
     assert src.read_bytes() == data
     assert sorted(p.name for p in tmp.iterdir()) in (["damaged"], ["damaged", "out"])
 

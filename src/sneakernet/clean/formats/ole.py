@@ -25,7 +25,10 @@ Refused, with the reason, because they cannot be removed without rewriting
 the document: comments (Word annotations, Excel notes, PowerPoint comments),
 tracked changes (Word revision marks, Excel's revision log), fast-saved Word
 files (they keep earlier text), macros (VBA), encrypted files, embedded
-objects, HWP files with document history, a digital signature or DRM.
+objects, HWP files with memos, tracked changes, document history, a
+password, a digital signature or DRM, HWP distribution documents, and
+compound files that are none of these documents (Outlook messages,
+installers), whose streams hold data this cleaner does not know.
 """
 
 from __future__ import annotations
@@ -72,7 +75,29 @@ class Plan:
         self.edits.append(apply)
 
 
+def _kind(c: cfb.Compound) -> str:
+    """Which document this compound file is; other kinds hold data we do not know."""
+    for stream, kind in (
+        ("WordDocument", "word"),
+        ("Workbook", "excel"),
+        ("Book", "excel"),
+        ("PowerPoint Document", "powerpoint"),
+    ):
+        if stream in c.streams:
+            return kind
+    header = c.streams.get("FileHeader")
+    if header is not None and c.read(header).startswith(HWP_SIGNATURE):
+        return "hwp"
+    shown = ", ".join(sorted(n.replace("\x05", "").replace("\x01", "") for n in c.streams)[:4])
+    raise CleanError(
+        f"a compound (OLE2) file that is not a Word, Excel, PowerPoint or HWP document"
+        f" (streams {shown}...): an Outlook message, installer or other file whose data this"
+        " cleaner does not know; leave it off the card"
+    )
+
+
 def _plan(c: cfb.Compound) -> Plan:
+    kind = _kind(c)
     plan = Plan(c)
     for storage in c.storages():
         if storage.name in MACRO_STORAGES and not MACRO_STORAGES & set(storage.path[:-1]):
@@ -98,14 +123,7 @@ def _plan(c: cfb.Compound) -> Plan:
             where = "OLE2:" + name.replace("\x05", "")
             plan.findings += propset.findings(data, where)
             plan.edits.append(lambda e=entry, d=data: c.write(e, propset.neutralise(d)))
-    if "WordDocument" in c.streams:
-        _word(plan)
-    if "Workbook" in c.streams or "Book" in c.streams:
-        _excel(plan)
-    if "PowerPoint Document" in c.streams:
-        _powerpoint(plan)
-    if "FileHeader" in c.streams:
-        _hwp(plan)
+    {"word": _word, "excel": _excel, "powerpoint": _powerpoint, "hwp": _hwp}[kind](plan)
     _pictures(plan)
     for leftover in c.leftovers():
         plan.find("OLE2:container", leftover, "earlier contents and times, in unused space")
@@ -356,6 +374,10 @@ def _powerpoint(plan: Plan) -> None:
 # --- HWP 5 --------------------------------------------------------------------------
 
 HWP_SIGNATURE = b"HWP Document File"
+HWP_COMPRESSED, HWP_DISTRIBUTION = 0x01, 0x04
+# Record tags (HWP 5.0 specification, HWPTAG_BEGIN = 0x10): memos in the body,
+# tracked changes and their authors in the document information.
+HWP_MEMO_LIST, HWP_TRACK_CHANGE, HWP_TRACK_CHANGE_AUTHOR = 0x5D, 0x60, 0x61
 HWP_REFUSED = (
     (0x02, "it is password-protected; remove the password in Hangul first"),
     (0x10, "it is DRM-protected"),
@@ -364,15 +386,69 @@ HWP_REFUSED = (
 )
 
 
+def _hwp_tags(data: bytes, compressed: bool) -> set[int]:
+    """The record tags of a DocInfo or BodyText section stream."""
+    if compressed:
+        try:
+            data = zlib.decompressobj(-15).decompress(data, 256 << 20)
+        except zlib.error:
+            raise CleanError(
+                "damaged HWP document (a compressed stream does not inflate)"
+            ) from None
+    tags, pos = set(), 0
+    while pos + 4 <= len(data):
+        (head,) = struct.unpack_from("<I", data, pos)
+        size, pos = head >> 20, pos + 4
+        if size == 0xFFF:
+            if pos + 4 > len(data):
+                break
+            (size,) = struct.unpack_from("<I", data, pos)
+            pos += 4
+        tags.add(head & 0x3FF)
+        pos += size
+    if pos > len(data):
+        raise CleanError("damaged HWP document (a record runs past its stream)")
+    return tags
+
+
 def _hwp(plan: Plan) -> None:
     c = plan.c
     header = c.read(c.streams["FileHeader"])
-    if not header.startswith(HWP_SIGNATURE) or len(header) < 40:
-        return
+    if len(header) < 40:
+        raise CleanError("damaged HWP document (file header cut short)")
     (flags,) = struct.unpack_from("<I", header, 36)
     for bit, reason in HWP_REFUSED:
         if flags & bit:
             plan.refuse("HWP:FileHeader", f"flags {flags:#x}", "protected or versioned", reason)
+    if flags & HWP_DISTRIBUTION:
+        plan.refuse(
+            "HWP:FileHeader",
+            "distribution document",
+            "an encrypted body this cleaner cannot read",
+            "it is a distribution document whose body is encrypted; this cleaner cannot check it",
+        )
+        return
+    compressed = bool(flags & HWP_COMPRESSED)
+    info = c.streams.get("DocInfo")
+    if info is not None and {HWP_TRACK_CHANGE, HWP_TRACK_CHANGE_AUTHOR} & _hwp_tags(
+        c.read(info), compressed
+    ):
+        plan.refuse(
+            "HWP:DocInfo",
+            "tracked changes",
+            "words someone took out and who changed what",
+            "it holds tracked changes, which this cleaner cannot accept in an HWP file;"
+            " accept or reject them in Hangul first",
+        )
+    sections = [e for n, e in c.streams.items() if n.startswith("BodyText/")]
+    if any(HWP_MEMO_LIST in _hwp_tags(c.read(e), compressed) for e in sections):
+        plan.refuse(
+            "HWP:BodyText",
+            "memos",
+            WHY_COMMENTS,
+            "it holds memos (comments), which this cleaner cannot cut out of an HWP file;"
+            " delete them in Hangul first",
+        )
     if any(s.name == "DocHistory" for s in c.storages()):
         plan.refuse(
             "HWP:DocHistory",
