@@ -8,11 +8,13 @@ to compare the visible text.
 from __future__ import annotations
 
 import io
+import struct
 import subprocess
 from pathlib import Path
 
 import olefile
 import pytest
+from cfbwrite import build as cfb_build
 from clean_checks import exiftool_tags
 from lofixtures import PLANTED, VISIBLE, convert, make, with_pictures
 
@@ -178,3 +180,48 @@ def test_picture_metadata_is_zeroed_where_it_lies(tmp_path, kind):
     pixels_before = _decoded_pictures(_streams(src))
     assert len(pixels_before) >= 2
     assert _decoded_pictures(_streams(out)) == pixels_before
+
+
+def _sttb(strings: list[str]) -> bytes:
+    out = b"\xff\xff" + struct.pack("<HH", len(strings), 0)
+    for s in strings:
+        out += struct.pack("<H", len(s)) + s.encode("utf-16-le")
+    return out
+
+
+def _word_with_history(src: Path, dst: Path) -> list[str]:
+    """The LibreOffice .doc rebuilt with Word's saved-by history, associated strings and
+    auto-save path appended to its table stream (LibreOffice writes none of them)."""
+    streams = _streams(src)
+    word = bytearray(streams["WordDocument"])
+    table = bytearray(streams["1Table"])
+    saved_by = ["PlantSaverQ", "C:\\Users\\PlantSaverQ\\letter.doc"]
+    assoc = ["", "C:\\Templates\\PlantTemplateQ.dot", "PlantAssocTitleQ"] + [""] * 15
+    autosave = "C:\\Users\\PlantSaverQ\\autosave.asd".encode("utf-16-le")
+    pos = 32
+    pos += 2 + 2 * struct.unpack_from("<H", word, pos)[0]
+    pos += 2 + 4 * struct.unpack_from("<H", word, pos)[0]
+    blob = pos + 2
+    for index, data in ((71, _sttb(saved_by)), (32, _sttb(assoc)), (35, autosave)):
+        struct.pack_into("<II", word, blob + 8 * index, len(table), len(data))
+        table += data
+    streams["WordDocument"], streams["1Table"] = bytes(word), bytes(table)
+    dst.write_bytes(cfb_build(streams))
+    return ["PlantSaverQ", "PlantTemplateQ", "PlantAssocTitleQ"]
+
+
+def test_word_history_associated_strings_and_autosave_path_are_zeroed(files, tmp_path):
+    src = tmp_path / "history.doc"
+    planted = _word_with_history(files["doc"], src)
+    for value in planted:
+        assert value.encode("utf-16-le") in src.read_bytes()
+    fields = {f.field for f in inspect_file(src)}
+    assert {"MSDOC:saved by", "MSDOC:associated strings", "MSDOC:auto-save source"} <= fields
+    result = run_cli("clean", "-o", tmp_path / "out", src)
+    assert result.code == 0, result.stderr
+    out = tmp_path / "out" / src.name
+    data = out.read_bytes()
+    for value in planted:
+        assert value.encode("utf-16-le") not in data and value.encode() not in data
+    assert "SavedBy" not in str(exiftool_tags(out))
+    assert _visible_text(out, tmp_path / "after") == _visible_text(src, tmp_path / "before")

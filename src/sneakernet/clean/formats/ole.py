@@ -250,10 +250,14 @@ def _word(plan: Plan) -> None:
         (SAVED_BY, "saved by", "names and paths of the last saves"),
     ):
         fc, lcb = pair(index)
+        named = False
         for at, n, text in _sttb_strings(tdata[fc : fc + lcb]):
             if text.strip("\x00"):
+                named = True
                 plan.find(f"MSDOC:{label}", text, why)
                 plan.patch(table, fc + at, bytes(n))
+        if named and index == SAVED_BY:  # optional: Word 2007 and later write none
+            plan.patch(word, blob + 8 * index + 4, bytes(4))
     for index, label, why in (
         (AUTOSAVE, "auto-save source", "a path on the author's computer"),
         (ROUTE, "routing slip", "e-mail addresses"),
