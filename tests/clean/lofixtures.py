@@ -176,11 +176,14 @@ def _frame(data: bytes) -> str:
 
 
 def with_pictures(ext: str, folder: Path) -> Path:
-    """A .doc or .ppt showing both pictures."""
+    """A .doc, .xls or .ppt showing both pictures."""
     kind, flat = KINDS[ext]
     frames = "".join(_frame(p) for p in pictures())
     if kind == "text":
         body = f"<office:text><text:p>{VISIBLE}{frames}</text:p></office:text>"
+    elif kind == "spreadsheet":
+        table = '<table:table table:name="Sheet1">'
+        body = sheet_body().replace(table, f"{table}<table:shapes>{frames}</table:shapes>")
     else:
         body = slides_body().replace("</draw:page>", frames + "</draw:page>")
     src = folder / f"pictures-{ext}.{flat}"

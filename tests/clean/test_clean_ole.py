@@ -166,7 +166,7 @@ def _decoded_pictures(streams: dict[str, bytes]) -> list[bytes]:
     return out
 
 
-@pytest.mark.parametrize("kind", ["doc", "ppt"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_picture_metadata_is_zeroed_where_it_lies(tmp_path, kind):
     src = with_pictures(kind, tmp_path)
     before = src.read_bytes()
