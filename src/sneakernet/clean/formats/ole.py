@@ -223,7 +223,7 @@ def _word(plan: Plan) -> None:
         owners = [s for _, _, s in _sttb_like_owners(tdata, *pair(ATN_OWNERS))]
         plan.refuse(
             "MSDOC:comments",
-            f"{max(lcb // 4 - 1, 1) // 2 or 1} comments by " + (", ".join(owners) or "?"),
+            f"{max((lcb - 4) // 34, 1)} comments by " + (", ".join(owners) or "?"),
             WHY_COMMENTS,
             "it holds comments, which this cleaner cannot cut out of a Word 97-2003 file; "
             + SAVE_AS,
@@ -368,11 +368,12 @@ def _powerpoint(plan: Plan) -> None:
         cu = c.read(user)
         if len(cu) >= 28:
             (n,) = struct.unpack_from("<H", cu, 20)
-            names = [(28, n), (28 + n + 4, 2 * n)]
-            for at, length in names:
-                if at + length <= len(cu) and any(cu[at : at + length]):
-                    plan.find("PPT:Current User", cu[28 : 28 + n].decode("latin-1"), WHY_PEOPLE)
-                    plan.patch(user, at, bytes(length))
+            names = [(28, n), (28 + n + 4, 2 * n)]  # ANSI, then UTF-16 after relVersion
+            named = [(at, k) for at, k in names if at + k <= len(cu) and any(cu[at : at + k])]
+            if named:
+                plan.find("PPT:Current User", cu[28 : 28 + n].decode("latin-1"), WHY_PEOPLE)
+            for at, length in named:
+                plan.patch(user, at, bytes(length))
 
 
 # --- HWP 5 --------------------------------------------------------------------------
