@@ -143,6 +143,12 @@ def test_comments_and_tracked_changes_are_refused(files, tmp_path, key, fragment
     assert any("comments" in f or "revision" in f for f in fields), fields
 
 
+def test_inspect_shows_the_comment_text_and_its_author(files):
+    found = {f.field: f.value for f in inspect_file(files["doc comment"])}
+    assert "PlantReviewerQ" in found["MSDOC:comments"]
+    assert "PlantCommentTextQ" in found["MSDOC:comments"]
+
+
 def test_inspect_shows_the_revision_author(files):
     found = {f.field: f.value for f in inspect_file(files["doc tracked"])}
     assert "PlantReviewerQ" in found["MSDOC:revision authors"]

@@ -134,6 +134,7 @@ def _plan(c: cfb.Compound) -> Plan:
 # --- Word 97-2003 ---------------------------------------------------------------
 
 NEUTRAL_LID = 0x0409  # the install language of the writing program: US English for all
+CLX = 33
 ANNOTATIONS, DOP, ASSOC, AUTOSAVE, ATN_OWNERS, RMARK, ROUTE, SAVED_BY, MODIFIED = (
     4,
     31,
@@ -203,6 +204,7 @@ def _word(plan: Plan) -> None:
     (csw,) = struct.unpack_from("<H", fib, pos)
     pos += 2 + 2 * csw
     (cslw,) = struct.unpack_from("<H", fib, pos)
+    lengths = pos + 2  # FibRgLw97: the text's length in characters, per part
     pos += 2 + 4 * cslw
     if pos + 2 > len(fib):
         raise CleanError("damaged Word document (file information block cut short)")
@@ -221,9 +223,12 @@ def _word(plan: Plan) -> None:
     fc, lcb = pair(ANNOTATIONS)
     if lcb:
         owners = [s for _, _, s in _sttb_like_owners(tdata, *pair(ATN_OWNERS))]
+        said = _comment_text(fib, lengths, tdata, *pair(CLX))
         plan.refuse(
             "MSDOC:comments",
-            f"{max((lcb - 4) // 34, 1)} comments by " + (", ".join(owners) or "?"),
+            f"{max((lcb - 4) // 34, 1)} comments by "
+            + (", ".join(owners) or "?")
+            + (f": {said}" if said else ""),
             WHY_COMMENTS,
             "it holds comments, which this cleaner cannot cut out of a Word 97-2003 file; "
             + SAVE_AS,
@@ -271,6 +276,36 @@ def _word(plan: Plan) -> None:
     if pairs > MODIFIED and any(fib[blob + 8 * MODIFIED : blob + 8 * MODIFIED + 8]):
         plan.find("MSDOC:modified", "time of the last save", "when it was edited")
         plan.patch(word, blob + 8 * MODIFIED, bytes(8))
+
+
+def _comment_text(fib: bytes, lengths: int, tdata: bytes, fc: int, lcb: int) -> str:
+    """The comments' words, read through the piece table (empty when it cannot be read)."""
+    try:
+        clx, pos = tdata[fc : fc + lcb], 0
+        while pos < len(clx) and clx[pos] == 0x01:  # property modifiers, skipped
+            pos += 3 + struct.unpack_from("<H", clx, pos + 1)[0]
+        if pos >= len(clx) or clx[pos] != 0x02:
+            return ""
+        (size,) = struct.unpack_from("<I", clx, pos + 1)
+        plc = clx[pos + 5 : pos + 5 + size]
+        n = (size - 4) // 12
+        cps = struct.unpack_from(f"<{n + 1}I", plc)
+        text = []
+        for i in range(n):
+            (where,) = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * i + 2)
+            length = cps[i + 1] - cps[i]
+            if where & 0x40000000:
+                start = (where & 0x3FFFFFFF) // 2
+                text.append(fib[start : start + length].decode("cp1252", "replace"))
+            else:
+                text.append(fib[where : where + 2 * length].decode("utf-16-le", "replace"))
+        whole = "".join(text)
+        main, notes, headers, _, comments = struct.unpack_from("<5i", fib, lengths + 4 * 3)
+        start = main + notes + headers
+        said = whole[start : start + comments]
+    except (struct.error, ValueError):
+        return ""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in said).split())
 
 
 def _sttb_like_owners(tdata: bytes, fc: int, lcb: int) -> list[tuple[int, int, str]]:
