@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sneakernet.clean import CleanError, clean_file, inspect_file
 
 KINDS = ["jpeg", "png", "gif", "webp", "tiff", "pdf", "docx", "xlsx", "odt", "epub", "ass", "html"]
-KINDS += ["hwp", "hwpx"]
+KINDS += ["hwp", "hwpx", "doc", "xls", "ppt"]
 
 
 class Corpus(dict):
