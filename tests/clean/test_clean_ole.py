@@ -93,6 +93,7 @@ def test_properties_leave_and_the_document_stays(files, tmp_path, kind):
     assert src.read_bytes() == before
     assert len(data) == len(before)
     assert _planted_in(data) == []
+    assert b"Caolan80" not in data  # LibreOffice's mark in Word's reserved header words
     streams_before, streams_after = _streams(src), _streams(out)
     assert {k: len(v) for k, v in streams_after.items()} == {
         k: len(v) for k, v in streams_before.items()

@@ -191,6 +191,17 @@ def _word(plan: Plan) -> None:
             "a fast-saved document keeps text that was deleted or replaced",
             "it was fast-saved and keeps earlier text; save it again with fast save off",
         )
+    # Fields readers must ignore, where writers leave their marks: the product
+    # build in the header, and LibreOffice's "Caolan80" in the reserved words
+    # before the Far East language id.
+    (csw,) = struct.unpack_from("<H", fib, 32)
+    reserved = [(4, 2), (34, max(0, min(2 * csw - 2, 26)))]
+    marks = [fib[at : at + n] for at, n in reserved if any(fib[at : at + n])]
+    if marks:
+        shown = " ".join(shorten(m.replace(b"\x00", b"")) or m.hex() for m in marks)
+        plan.find("MSDOC:writer marks", shown, "names the program that wrote the file")
+        for at, n in reserved:
+            plan.patch(word, at, bytes(n))
     (lid,) = struct.unpack_from("<H", fib, 6)
     if lid != NEUTRAL_LID:
         plan.find("MSDOC:install language", f"{lid:#06x}", "the language of the author's Word")
