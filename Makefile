@@ -16,7 +16,8 @@ TEST_TOOLS := fsck.fat:dosfstools mcopy:mtools exiftool:libimage-exiftool-perl \
 	mat2:mat2 f3probe:f3 fusermount3:fuse3 pdftotext:poppler-utils qpdf:qpdf losetup:mount \
 	mkfs.ext2:e2fsprogs findmnt:util-linux lsblk:util-linux partx:util-linux \
 	zimcheck:zim-tools zimdump:zim-tools kiwix-serve:kiwix-tools \
-	chromium:chromium chromedriver:chromium-driver
+	chromium:chromium chromedriver:chromium-driver \
+	soffice:libreoffice-writer-nogui soffice:libreoffice-calc-nogui soffice:libreoffice-impress-nogui
 # Peers measured against in benchmarks only.
 BENCH_TOOLS := HandBrakeCLI:handbrake-cli hyperfine:hyperfine
 

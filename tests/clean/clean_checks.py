@@ -30,6 +30,12 @@ METADATA_GROUPS = {
 }
 ALLOWED = {("IFD0", "Orientation"), ("PDF", "PDFVersion"), ("PDF", "Linearized")}
 ALLOWED |= {("PDF", "PageCount")}
+# Compound files: the text encoding, the OLE class name ("Microsoft Word 97"),
+# and the property-set header's neutral system identifier.
+ALLOWED |= {("FlashPix", t) for t in ("CodePage", "CompObjUserType", "CompObjUserTypeLen")}
+ALLOWED |= {("FlashPix", "System")}
+# The Word header's format version and its file-structure flags.
+ALLOWED |= {("FlashPix", t) for t in ("Identification", "DocFlags", "Word97", "LanguageCode")}
 # What a TIFF page needs to be drawn: image structure, not metadata.
 TIFF_STRUCTURE = """ImageWidth ImageHeight BitsPerSample Compression PhotometricInterpretation
 StripOffsets SamplesPerPixel RowsPerStrip StripByteCounts PlanarConfiguration XResolution
@@ -53,8 +59,8 @@ def exiftool_tags(path: Path) -> dict[str, object]:
 def metadata_left(path: Path) -> list[str]:
     """exiftool tags in metadata groups (besides a bare orientation flag)."""
     left = []
-    for key in exiftool_tags(path):
-        if ":" not in key:
+    for key, value in exiftool_tags(path).items():
+        if ":" not in key or value == "":  # an emptied field shows nothing
             continue
         group, tag = key.split(":", 1)
         if (group, tag) in ALLOWED:

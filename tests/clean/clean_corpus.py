@@ -1061,7 +1061,19 @@ BUILDERS: dict[str, Callable[[Path], Sample]] = {
     "pptx": make_pptx,
     "odt": make_odt,
     "epub": make_epub,
+    "doc": lambda d: _docs().make_office97(d, "doc"),
+    "xls": lambda d: _docs().make_office97(d, "xls"),
+    "ppt": lambda d: _docs().make_office97(d, "ppt"),
+    "hwp": lambda d: _docs().make_hwp(d),
+    "hwpx": lambda d: _docs().make_hwpx(d),
 }
+
+
+def _docs():
+    """Office 97-2003 (made by LibreOffice) and Hangul samples, in their own module."""
+    import docs_corpus
+
+    return docs_corpus
 
 
 def build(folder: Path, only: list[str] | None = None) -> list[Sample]:

@@ -26,6 +26,7 @@ KINDS = [
     "ass",
     "html",
 ]
+KINDS += ["hwp", "hwpx", "doc", "xls", "ppt"]
 
 
 class Corpus(dict):

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from sneakernet.clean import redstar, registry
-from sneakernet.clean.base import SNIFF_BYTES, Cleaner, CleanError, CleanOptions, Finding
+from sneakernet.clean.base import (
+    SNIFF_BYTES,
+    Cleaner,
+    CleanError,
+    CleanOptions,
+    Finding,
+    kept_on_request,
+)
 from sneakernet.clean.formats import structured
 from sneakernet.clean.formats.text import looks_like_text
 from sneakernet.policy import atomic_path
@@ -239,7 +246,7 @@ def _verify(cleaner: Cleaner, path: Path, options: CleanOptions) -> None:
     again = registry.choose(path)
     if again is None or again.name != cleaner.name:
         raise CleanError(f"the cleaned copy is no longer a valid {cleaner.name} file")
-    left = [f for f in again.inspect(path) if not f.kept]
+    left = [f for f in again.inspect(path) if not f.kept and not kept_on_request(f, options)]
     if left and not options.keep_music_tags:
         raise CleanError(f"cleaning left {left[0].field} behind; the file was not written")
     size = path.stat().st_size

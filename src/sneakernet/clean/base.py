@@ -31,6 +31,19 @@ class Finding:
 @dataclass(frozen=True)
 class CleanOptions:
     keep_music_tags: bool = False  # keep title, artist, album, track number on audio
+    keep_comments: bool = False  # keep reviewers' comments' text (their authors still go)
+    drop_notes: bool = False  # remove speaker notes from presentations
+
+
+# Why a reviewer's comment matters, and why its anchor does: the findings that
+# `keep_comments` leaves in place on purpose.
+WHY_COMMENTS = "reviewers' comments: where people write names, places and plans"
+WHY_COMMENT_ANCHORS = "where reviewers commented"
+
+
+def kept_on_request(finding: Finding, options: CleanOptions) -> bool:
+    """Whether the options asked for this finding to stay (comments' text)."""
+    return options.keep_comments and finding.why in (WHY_COMMENTS, WHY_COMMENT_ANCHORS)
 
 
 class CleanError(Exception):

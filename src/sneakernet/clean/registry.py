@@ -24,6 +24,8 @@ FORMAT_MODULES: tuple[str, ...] = (
     "office",
     "odf",
     "epub",
+    "ole",
+    "hwpx",
     "heif",  # before mp4: the same boxes, a still-image brand
     "mp4",
     "mkv",

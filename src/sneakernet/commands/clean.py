@@ -83,6 +83,8 @@ def clean_command(
     keep_music_tags: bool,
     allow_unknown: bool,
     as_json: bool,
+    keep_comments: bool = False,
+    drop_notes: bool = False,
 ) -> None:
     """Write cleaned copies: metadata, Red Star marks and hidden trailing data removed."""
     from sneakernet.clean import CleanOptions
@@ -93,7 +95,14 @@ def clean_command(
         ui.warn("--inplace replaces the original files; keep a backup of your library")
     outcome = Outcome()
     jobs = _jobs(sources, output, outcome)
-    options = CleanOptions(keep_music_tags=keep_music_tags)
+    if keep_comments:
+        ui.warn(
+            "--keep-comments keeps reviewers' comments in office documents: their text can name"
+            " people, places and plans (their authors and dates are still removed)"
+        )
+    options = CleanOptions(
+        keep_music_tags=keep_music_tags, keep_comments=keep_comments, drop_notes=drop_notes
+    )
     taken: set[Path] = set()
     with _progress(len(jobs), "cleaning") as advance:
         for job in jobs:
@@ -259,6 +268,11 @@ COMMANDS = {
         flag("--inplace", help="Replace each original once its cleaned copy is checked."),
         flag("--keep-music-tags", help="Keep title, artist, album, track number on audio."),
         flag("--allow-unknown", help="Copy files of unknown formats unchanged (with a warning)."),
+        flag(
+            "--keep-comments",
+            help="Keep reviewers' comments in office documents (authors removed; with a warning).",
+        ),
+        flag("--drop-notes", help="Remove speaker notes from presentations (kept by default)."),
         json_flag("Print a JSON summary on stdout."),
     ),
     "inspect": Command(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sneakernet.clean.base import CleanOptions, Finding, shorten
+from sneakernet.clean.base import WHY_COMMENTS, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import xmlrules, ziputil
 from sneakernet.clean.formats.xmlrules import rule
 
@@ -69,6 +69,7 @@ RULES = [
 REVIEW_ELEMENTS = (
     b"office:annotation",
     b"office:annotation-end",
+    b"officeooo:annotation",  # LibreOffice's comments on presentation and drawing pages
     b"text:tracked-changes",
     b"table:tracked-changes",
     b"text:change-start",
@@ -76,10 +77,22 @@ REVIEW_ELEMENTS = (
     b"text:change",
 )
 WHY_REVIEW = {
-    b"office:annotation": "reviewers' comments: where people write names, places and plans",
+    b"office:annotation": WHY_COMMENTS,
+    b"officeooo:annotation": WHY_COMMENTS,
     b"text:tracked-changes": "tracked changes: deleted words and who changed what",
     b"table:tracked-changes": "tracked changes: old cell contents and who changed what",
 }
+# Speaker notes of a presentation page: removed only with `drop_notes`.
+NOTES = b"presentation:notes"
+# Text a reader never sees: spans in a character style that hides them, and
+# hidden-text fields (`text:hidden-text`, `text:hidden-paragraph`).
+HIDDEN_STYLE = re.compile(
+    rb'<style:style\b[^>]*?style:name="([^"]+)"[^>]*?style:family="text"[^>]*>'
+    rb'(?:(?!</style:style>).)*?text:display="none"',
+    re.S,
+)
+HIDDEN_FIELDS = (b"text:hidden-text", b"text:hidden-paragraph")
+SPAN_STYLE = re.compile(rb'<text:span\b[^>]*?\stext:style-name="([^"]+)"')
 OFFICE_VERSION = re.compile(rb'office:version="([^"]*)"')
 
 
@@ -102,10 +115,36 @@ def _review_findings(name: str, data: bytes) -> list[Finding]:
             texts = [xmlrules.text_of(data[s:e]) for s, e in spans]
             shown = " | ".join(t for t in texts if t) or f"{len(spans)} present"
             out.append(Finding(f"ODF:{name}:{qname.decode()}", shorten(shown), why))
-    marks = sum(len(xmlrules.element_spans(data, q)) for q in REVIEW_ELEMENTS[4:])
+    marks = sum(len(xmlrules.element_spans(data, q)) for q in REVIEW_ELEMENTS[5:])
     if marks:
         out.append(Finding(f"ODF:{name}:change marks", f"{marks} marks", "where text was changed"))
     return out
+
+
+def _hidden_spans(data: bytes) -> list[tuple[int, int]]:
+    """Spans and fields of text that LibreOffice and Word never show."""
+    if b"text:display" not in data and b"text:hidden-" not in data:
+        return []
+    hidden = set(HIDDEN_STYLE.findall(data))
+    spans = []
+    if hidden:
+        for start, end in xmlrules.element_spans(data, b"text:span", nested=True):
+            style = SPAN_STYLE.match(data, start)
+            if style and style.group(1) in hidden:
+                spans.append((start, end))
+    for qname in HIDDEN_FIELDS:
+        spans += xmlrules.element_spans(data, qname)
+    return spans
+
+
+def _hidden_findings(name: str, data: bytes) -> list[Finding]:
+    spans = _hidden_spans(data)
+    if not spans:
+        return []
+    shown = " | ".join(t for t in (xmlrules.text_of(data[s:e]) for s, e in spans) if t)
+    return [
+        Finding(f"ODF:{name}:hidden text", shorten(shown) or "present", "text a reader never sees")
+    ]
 
 
 def _meta_findings(data: bytes) -> list[Finding]:
@@ -139,6 +178,7 @@ class OdfCleaner:
             else:
                 if m.name.endswith(".xml"):
                     out += _review_findings(m.name, m.data)
+                    out += _hidden_findings(m.name, m.data)
                 out += xmlrules.findings(RULES, m.name, m.data, "ODF")
         return out + ziputil.embedded_findings(members)
 
@@ -149,7 +189,11 @@ class OdfCleaner:
                 m.data = _empty_meta(m.data)
             else:
                 if m.name.endswith(".xml"):
-                    m.data = xmlrules.drop_elements(m.data, *REVIEW_ELEMENTS)
+                    dropped = REVIEW_ELEMENTS[3:] if options.keep_comments else REVIEW_ELEMENTS
+                    if options.drop_notes:
+                        dropped += (NOTES,)
+                    m.data = xmlrules.drop_elements(m.data, *dropped)
+                    m.data = xmlrules.drop_spans(m.data, _hidden_spans(m.data))
                 m.data = xmlrules.apply(RULES, m.name, m.data)
             m.stored = m.name == "mimetype"
         ziputil.clean_embedded(members, options)

@@ -118,6 +118,8 @@ def _findings(members: list[ziputil.Member]) -> list[Finding]:
     for m in members:
         if officereview.review_part(m):
             out += officereview.part_findings(m)
+            if officereview.COMMENT_PARTS.fullmatch(m.name):
+                out += xmlrules.findings(RULES, m.name, m.data, "OOXML")  # kept on request
             continue
         if officereview.WORD_PART.fullmatch(m.name):
             out += officereview.word_findings(m.name, m.data)
@@ -145,7 +147,7 @@ class OfficeCleaner:
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         members, _ = ziputil.read_members(src)
-        members = officereview.remove_review(members)
+        members = officereview.remove_review(members, options.keep_comments, options.drop_notes)
         for m in members:
             if m.name in EMPTY_PROPERTIES:
                 m.data = EMPTY_PROPERTIES[m.name]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from sneakernet.clean.base import Finding, shorten
+from sneakernet.clean.base import WHY_COMMENT_ANCHORS, WHY_COMMENTS, Finding, shorten
 from sneakernet.clean.formats import ziputil
 from sneakernet.clean.formats.xmlrules import (
     drop_elements,
@@ -46,6 +46,15 @@ REVIEW_PARTS = re.compile(
     r"|xl/revisions/.*|xl/usernames\.xml"
     r"|ppt/comments/.*|ppt/commentAuthors\.xml|ppt/authors\.xml"
 )
+# The parts `keep_comments` keeps: the comments themselves and the lists of
+# their authors (whose names the property rules blank).
+COMMENT_PARTS = re.compile(
+    r"word/(?:comments\w*|people)\.xml"
+    r"|xl/comments\d*\.xml|xl/threadedComments/.*|xl/persons/.*"
+    r"|ppt/comments/.*|ppt/commentAuthors\.xml|ppt/authors\.xml"
+)
+# Speaker notes: content, kept unless `drop_notes`.
+NOTES_PARTS = re.compile(r"ppt/notesSlides/.*")
 # Parts that are not what a reader sees: the thumbnail Office renders of the
 # first page (as it was when last saved), and custom XML data parts (form data,
 # SharePoint columns, add-in state).
@@ -95,7 +104,6 @@ ANCHORS = DROP[-3:]
 DELETED_CONTAINERS = ((b"tr", b"trPr", b"del"), (b"tc", b"tcPr", b"cellDel"))
 RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*?/>")
 ATTR = re.compile(rb'\s([\w:]+)="([^"]*)"')
-WHY_COMMENTS = "reviewers' comments: where people write names, places and plans"
 WHY_DELETED = "words someone took out, still in the file"
 
 
@@ -122,11 +130,12 @@ def _deleted_containers(data: bytes, prefix: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def accept_revisions(data: bytes) -> bytes:
+def accept_revisions(data: bytes, keep_anchors: bool = False) -> bytes:
     """A WordprocessingML part with every tracked change accepted and no comment anchors."""
     prefix = _prefix(data)
     data = drop_spans(data, _deleted_containers(data, prefix))
-    data = drop_elements(data, *(_qn(prefix, n) for n in DROP))
+    dropped = DROP[: -len(ANCHORS)] if keep_anchors else DROP
+    data = drop_elements(data, *(_qn(prefix, n) for n in dropped))
     return unwrap_elements(data, *(_qn(prefix, n) for n in UNWRAP))
 
 
@@ -163,9 +172,7 @@ def word_findings(name: str, data: bytes) -> list[Finding]:
     anchors = sum(len(element_spans(data, _qn(prefix, n))) for n in ANCHORS)
     if anchors:
         out.append(
-            Finding(
-                f"OOXML:{name}:comment anchors", f"{anchors} marks", "where reviewers commented"
-            )
+            Finding(f"OOXML:{name}:comment anchors", f"{anchors} marks", WHY_COMMENT_ANCHORS)
         )
     return out
 
@@ -176,11 +183,16 @@ def _is_comment_drawing(data: bytes) -> bool:
     return bool(kinds) and all(k == b"Note" for k in kinds)
 
 
-def review_part(m: ziputil.Member) -> bool:
+def review_part(m: ziputil.Member, keep_comments: bool = False, drop_notes: bool = False) -> bool:
     """Whether the whole member is dropped by cleaning (reviewers' or hidden material)."""
+    if drop_notes and NOTES_PARTS.fullmatch(m.name):
+        return True
+    if keep_comments and COMMENT_PARTS.fullmatch(m.name):
+        return False
     if REVIEW_PARTS.fullmatch(m.name) or HIDDEN_PARTS.fullmatch(m.name):
         return True
-    return bool(VML_DRAWING.fullmatch(m.name)) and _is_comment_drawing(m.data)
+    is_note_drawing = bool(VML_DRAWING.fullmatch(m.name)) and _is_comment_drawing(m.data)
+    return is_note_drawing and not keep_comments
 
 
 def part_findings(m: ziputil.Member) -> list[Finding]:
@@ -246,9 +258,15 @@ def _resolve(source: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
-def remove_review(members: list[ziputil.Member]) -> list[ziputil.Member]:
-    """The members without comments and revisions, with their references cut."""
-    gone = {m.name for m in members if review_part(m)}
+def remove_review(
+    members: list[ziputil.Member], keep_comments: bool = False, drop_notes: bool = False
+) -> list[ziputil.Member]:
+    """The members without comments and revisions, with their references cut.
+
+    `keep_comments` keeps the comments (and their anchors); `drop_notes`
+    removes speaker notes too.
+    """
+    gone = {m.name for m in members if review_part(m, keep_comments, drop_notes)}
     gone |= {
         m.name for m in members if m.name.endswith(".rels") and _source_of_rels(m.name) in gone
     }
@@ -285,5 +303,5 @@ def remove_review(members: list[ziputil.Member]) -> list[ziputil.Member]:
                     m.data,
                 )
         if WORD_PART.fullmatch(m.name):
-            m.data = hide_nothing(accept_revisions(m.data))
+            m.data = hide_nothing(accept_revisions(m.data, keep_anchors=keep_comments))
     return kept
