@@ -17,13 +17,28 @@ def density(unit: Unit, cluster_size: int) -> float:
 
 
 def by_density(problem: Problem) -> list[Unit]:
+    """Densest first; an item's lower rungs right after its best one (which they
+    would otherwise pass: a rung keeps more of its value than of its size), so an
+    item goes on at the best rung that fits."""
     cs = problem.capacity.cluster_size
-    return sorted(problem.units, key=lambda u: (-density(u, cs), -u.data_clusters, u.index))
+    units = problem.units
+
+    def key(u: Unit):
+        head = u if u.choice is None else units[u.choice]
+        return (-density(head, cs), -head.data_clusters, head.index, u.level)
+
+    return sorted(units, key=key)
 
 
 def place_musts(problem: Problem, ledger: Ledger) -> None:
     for unit in problem.units:
-        if unit.must and unit.index not in ledger.chosen:
+        if unit.must and not ledger.taken(unit):
+            # The best rung that fits (an item without rungs has only itself).
+            fitting = [u for u in problem.alternatives(unit) if u.must and ledger.allowed(u)]
+            if fitting:
+                unit = fitting[0]
+            else:
+                unit = problem.alternatives(unit)[-1]
             if not ledger.allowed(unit):
                 raise UserError(
                     f"the items you require (--must) do not fit on one card: {unit.label} "
