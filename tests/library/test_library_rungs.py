@@ -186,3 +186,75 @@ def test_no_rung_below_the_hard_minimum_on_a_card_far_too_small(films):
     assert sum(1 for f in files if f["rung"]) >= 3
     assert min(f["size"] for f in files) >= _min_bytes(SECONDS)
     assert max(f["rung"] for f in files) <= len(load_profiles().get("notel").video.rungs)
+
+
+# --- make: only the chosen rung is prepared ----------------------------------------
+
+
+class RungPreparer:
+    """Writes each item at exactly its chosen rung's size, named as `make` names rungs."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int | None]] = []
+
+    def __call__(self, item, folder):
+        from sneakernet.make.estimates import rung_suffix
+        from sneakernet.make.job import Prepared
+
+        level = item.rung.level if item.rung is not None else None
+        self.calls.append((item.id, level))
+        out = folder / f"{item.hash[-16:]}{rung_suffix(level or 0)}.mp4"
+        with open(out, "wb") as f:
+            f.truncate(item.rung.size if item.rung is not None else item.card_size_estimate)
+        return Prepared(out, out.stat().st_size)
+
+
+def test_make_prepares_each_film_once_at_the_rung_the_plan_chose(tmp_path):
+    from planner_instances import job_setup
+
+    from sneakernet.make.job import run_make
+
+    catalog, cache, out = job_setup(tmp_path, [("video", 8 * MIB, 5, None)] * 5)
+
+    def estimate(items):
+        return with_rungs([it for it in items], [3 if it.prepared_size is None else 0
+                                                 for it in items])  # fmt: skip
+
+    preparer = RungPreparer()
+    result = run_make(catalog, cache, out, PlanOptions(size=CARD), preparer, lambda _i: [],
+                      estimate=estimate)  # fmt: skip
+    files = result.plan.cards[0].files
+    assert len(files) == 5  # 40 MiB of films at full rung, 40 MiB of files a card: one lowered
+    assert sorted(level for _, level in preparer.calls) == [0, 0, 0, 0, 1]
+    assert len({i for i, _ in preparer.calls}) == 5  # each film prepared once
+    lowered = [i for i, level in preparer.calls if level]
+    assert catalog.get(lowered[0]).prepared_path.endswith("-r1.mp4")
+    catalog.close()
+
+
+def test_the_rung_setting_reaches_the_encode_and_the_cache_key(tmp_path):
+    """Rung 1 of notel is CRF + 3 with the cap scaled: a different, smaller encode."""
+    from dataclasses import replace
+
+    from sneakernet.library.catalog import Item
+    from sneakernet.make.prepare import prepare_item
+
+    src = tmp_path / "film.mkv"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2,noise=alls=12:allf=t",
+         "-f", "lavfi", "-i", "sine=f=440:d=2", "-c:v", "mpeg4", "-q:v", "2",
+         "-c:a", "aac", "-shortest", str(src)],
+        check=True, timeout=120,
+    )  # fmt: skip
+    item = Item(1, "ab" * 32, str(src), src.stat().st_size, "video", duration=2.0)
+    folder = tmp_path / "prepared"
+    sizes = {}
+    for level in (0, 1):
+        rung = ItemRung(level, 1, 1.0, None, "")
+        done = prepare_item(replace(item, rung=rung), folder, "notel")
+        sizes[level] = done.size
+        assert done.path.name.endswith("-r1.mp4" if level else "ab.mp4")
+    assert sizes[1] < sizes[0] * 0.9, sizes
+    media = [p for p in (tmp_path / "media" / "objects").rglob("*") if p.is_file()]
+    assert len(media) == 2  # two cache keys: the rung's CRF is part of it
