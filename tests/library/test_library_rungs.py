@@ -258,3 +258,30 @@ def test_the_rung_setting_reaches_the_encode_and_the_cache_key(tmp_path):
     assert sizes[1] < sizes[0] * 0.9, sizes
     media = [p for p in (tmp_path / "media" / "objects").rglob("*") if p.is_file()]
     assert len(media) == 2  # two cache keys: the rung's CRF is part of it
+
+
+def test_a_prepared_film_is_planned_with_the_vmaf_measured_on_it(tmp_path):
+    from types import SimpleNamespace
+
+    from sneakernet.library.catalog import Item
+    from sneakernet.make.estimates import with_estimates
+    from sneakernet.make.prepare import _keep_quality
+    from sneakernet.plan.planfile import vmaf_text
+
+    copy = tmp_path / "prepared" / ("cd" * 16 + "-r1.mp4")
+    copy.parent.mkdir()
+    copy.write_bytes(b"x" * 1000)
+    item = Item(1, "cd" * 32, str(tmp_path / "film.mkv"), 10**8, "video", duration=600.0,
+                state="prepared", prepared_size=1000, prepared_path=str(copy))  # fmt: skip
+    (estimated,) = with_estimates([item], "notel")
+    assert [r.level for r in estimated.rungs] == [0, 1]  # a better rung may be offered again
+    assert not estimated.rungs[-1].vmaf_measured and estimated.rungs[-1].size == 1000
+    _keep_quality(copy, SimpleNamespace(crf=26.0, vmaf=91.25))
+    item.rungs = None
+    (measured,) = with_estimates([item], "notel")
+    assert measured.rungs[-1].vmaf == 91.25 and measured.rungs[-1].vmaf_measured
+    (f,) = make_plan([measured], PlanOptions(size=CARD)).cards[0].files
+    assert f.rung == 0 and vmaf_text(f) == "93.0~"  # room for the better rung: an estimate
+    measured.rungs = measured.rungs[-1:]
+    (f,) = make_plan([measured], PlanOptions(size=CARD)).cards[0].files
+    assert f.rung == 1 and vmaf_text(f) in ("91.2", "91.3")  # measured: no ~

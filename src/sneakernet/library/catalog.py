@@ -38,6 +38,7 @@ class ItemRung:
     value: float
     vmaf: float | None = None  # estimated, or measured once prepared
     setting: str = ""
+    vmaf_measured: bool = False  # measured on the prepared copy, not the profile's estimate
 
 
 @dataclass

@@ -71,5 +71,24 @@ def _prepared_rungs(item: Item, ladder) -> list[ItemRung]:
                  r.setting)
         for r in ladder[:level]
     ]  # fmt: skip
-    rungs.append(ItemRung(at.level, real, at.value, at.vmaf, at.setting))
+    vmaf, measured = _measured_vmaf(item.prepared_path), True
+    if vmaf is None:
+        vmaf, measured = at.vmaf, False
+    rungs.append(ItemRung(at.level, real, at.value, vmaf, at.setting, measured))
     return rungs
+
+
+def _measured_vmaf(prepared_path: str | None) -> float | None:
+    """The VMAF `make` measured on a prepared film (profiles with a VMAF floor)."""
+    import json
+
+    from sneakernet.make.prepare import quality_path
+
+    if not prepared_path:
+        return None
+    try:
+        data = json.loads(quality_path(Path(prepared_path)).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    vmaf = data.get("vmaf")
+    return float(vmaf) if isinstance(vmaf, (int, float)) else None

@@ -101,7 +101,22 @@ def _converted(
         result = jobs.prepare_item(job)
         if result.status == "failed":
             raise ItemFailed(result.reason)
+        _keep_quality(dst, result)
     return Prepared(dst, dst.stat().st_size)
+
+
+def quality_path(prepared: Path) -> Path:
+    """Beside a prepared film: the VMAF measured on it, when its profile measures it."""
+    return prepared.with_name(f".{prepared.stem}.quality.json")
+
+
+def _keep_quality(dst: Path, result) -> None:
+    import json
+
+    if getattr(result, "vmaf", None) is None:
+        return
+    with atomic_path(quality_path(dst)) as tmp:
+        tmp.write_text(json.dumps({"crf": result.crf, "vmaf": result.vmaf}), encoding="utf-8")
 
 
 # (jobs, n_jobs) -> results as they finish; `commands.media` gives one with progress bars.
@@ -164,6 +179,7 @@ class MediaPool:
             if result.status == "failed":
                 yield item, ItemFailed(result.reason)
             else:
+                _keep_quality(dst, result)
                 yield item, Prepared(dst, dst.stat().st_size)
 
 

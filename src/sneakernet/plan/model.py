@@ -62,6 +62,7 @@ class PlanFile:
     rung: int | None = None
     vmaf: float | None = None
     setting: str = ""
+    vmaf_measured: bool = False
 
 
 @dataclass
@@ -311,7 +312,7 @@ def build_problem(
         estimated = item.prepared_size is None or rung.size != item.prepared_size
         return [
             replace(f, size=rung.size, size_estimated=estimated, rung=rung.level,
-                    vmaf=rung.vmaf, setting=rung.setting)
+                    vmaf=rung.vmaf, setting=rung.setting, vmaf_measured=rung.vmaf_measured)
             if f.item_id == item.id
             else f
             for f in files

@@ -116,10 +116,11 @@ def rung_text(f: PlanFile) -> str:
 
 
 def vmaf_text(f: PlanFile) -> str:
-    """The rung's VMAF, `~` when it is an estimate (the film not prepared yet)."""
+    """The rung's VMAF, `~` when it is the profile's estimate, not measured on the
+    prepared copy (profiles with a VMAF floor measure it)."""
     if f.vmaf is None:
         return "" if f.rung is None else "?"
-    return f"{f.vmaf:.1f}" + ("~" if f.size_estimated else "")
+    return f"{f.vmaf:.1f}" + ("" if f.vmaf_measured else "~")
 
 
 def show_plan(plan: Plan, files: bool = True) -> None:
