@@ -17,17 +17,51 @@ def density(unit: Unit, cluster_size: int) -> float:
 
 
 def by_density(problem: Problem) -> list[Unit]:
-    """Densest first; an item's lower rungs right after its best one (which they
-    would otherwise pass: a rung keeps more of its value than of its size), so an
-    item goes on at the best rung that fits."""
+    """Densest first. A film's cheaper rung keeps more of its value than of its
+    size, so it comes before its best rung: filling takes each film at its
+    densest rung, and `upgrade` then raises films while room is left."""
     cs = problem.capacity.cluster_size
+    return sorted(problem.units, key=lambda u: (-density(u, cs), -u.data_clusters, u.index))
+
+
+def upgrade(problem: Problem, ledger: Ledger) -> None:
+    """Raise films to better rungs while they fit, the most value per extra cluster
+    first (the greedy of the multiple-choice knapsack along each film's rungs).
+
+    A film's rungs share its folder and name, so a better rung costs exactly its
+    extra data clusters."""
+    choices = problem.choices()
+    if not choices:
+        return
+    steps = []
+    for group in choices.values():
+        for a in group:
+            for b in group:
+                if b.value > a.value and b.data_clusters > a.data_clusters:
+                    gain = (b.value - a.value) / (b.data_clusters - a.data_clusters)
+                    steps.append((-gain, a.index, b.index))
+                elif b.value > a.value:
+                    steps.append((float("-inf"), a.index, b.index))  # better and no larger
+    steps.sort()
     units = problem.units
-
-    def key(u: Unit):
-        head = u if u.choice is None else units[u.choice]
-        return (-density(head, cs), -head.data_clusters, head.index, u.level)
-
-    return sorted(units, key=key)
+    for _, a, b in steps:
+        if a not in ledger.chosen:
+            continue
+        low, high = units[a], units[b]
+        extra = high.data_clusters - low.data_clusters
+        if extra > ledger.free:
+            continue
+        over = any(
+            kind in ledger.limits
+            and ledger.kind_clusters.get(kind, 0)
+            + high.kind_clusters.get(kind, 0)
+            - low.kind_clusters.get(kind, 0)
+            > ledger.limits[kind]
+            for kind in high.kind_clusters
+        )
+        if not over:
+            ledger.remove(low)
+            ledger.add(high)
 
 
 def place_musts(problem: Problem, ledger: Ledger) -> None:
@@ -95,6 +129,7 @@ def greedy(problem: Problem) -> Ledger:
             ):
                 ledger.add(unit)
     _fill(ledger, order)
+    upgrade(problem, ledger)
     improve(problem, ledger, order)
     return ledger
 

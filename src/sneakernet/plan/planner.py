@@ -18,7 +18,7 @@ from sneakernet.library.catalog import Item
 from sneakernet.plan import fill
 from sneakernet.plan.capacity import CapacityModel, Measured, card_capacity
 from sneakernet.plan.exact import solve_exact
-from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy
+from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy, upgrade
 from sneakernet.plan.ledger import Ledger
 from sneakernet.plan.model import LeftOut, PlanFile, Problem, Quota, Unit, build_problem
 from sneakernet.plan.multi import solve_cards
@@ -209,6 +209,7 @@ def _confirm(
             ledger.add(unit)
             if copies is not None:
                 _count(problem, copies, unit, +1)
+    upgrade(problem, ledger)
     while True:
         files = [(f.card_path, f.size) for i in ledger.chosen for f in problem.units[i].files]
         measured = capacity.measure(files)
