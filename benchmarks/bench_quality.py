@@ -20,7 +20,8 @@ stays below HandBrake's and its bytes far below, so the hours are printed
 without it as well. The VMAF
 each output reaches is printed beside it, so "equal quality" can be checked.
 Then prepare's own overhead over bare ffmpeg with the same arguments, without
-the health check's full decode (<= 3 %), with the decode's time beside it.
+the health check's full decode, with the decode's time beside it (the <= 3 %
+target is held in bench_media, on a 60 s source).
 """
 
 from __future__ import annotations
@@ -174,6 +175,8 @@ def run(workdir: Path) -> list[Result]:
         ),  # fmt: skip
         Result("encode time ours CRF 23 / HandBrake", spent["crf23"] / spent["hb"], "x"),
     ]
-    # Prepare's own overhead on the talking head (health decode apart).
-    results += _overhead(workdir, workdir / "talking.mkv", repeats=2)
+    # Prepare's own overhead on the talking head (health decode apart). On a 20 s
+    # source its fixed costs (start-up, probing, hashing, cleaning: about half a
+    # second) are a large share; the 3 % target is held on bench_media's 60 s source.
+    results += _overhead(workdir, workdir / "talking.mkv", repeats=2, target=False)
     return results
