@@ -126,19 +126,21 @@ def _overhead(
         Result(
             f"{label}: sneakernet prepare --profile notel, best of {repeats} (s)", ours_best, "s"
         ),
-        Result(
-            f"{label}: overhead over bare ffmpeg",
-            (ours_best / bare - 1) * 100,
-            "%",
-            3.0 if target else None,
-            False,
-        ),
+        Result(f"{label}: overhead over bare ffmpeg, all of it", (ours_best / bare - 1) * 100, "%"),
         Result(f"{label}: extra seconds, all of them", ours_best - bare, "s"),
         Result("  of which: the health check's full decode (s)", health_seconds, "s"),
+        Result(
+            "  the health check's full decode, share of the encode",
+            health_seconds / bare * 100,
+            "%",
+        ),
+        # The full decode is required and its cost accepted; prepare's own work is not.
         Result(
             f"{label}: overhead without the health check",
             ((ours_best - health_seconds) / bare - 1) * 100,
             "%",
+            3.0 if target else None,
+            False,
         ),
     ]
 

@@ -48,10 +48,14 @@ def fits(files: list[tuple[str, int]], size: int) -> bool:
 
 
 def choices(problem: Problem):
-    """Every choice of units the rules allow (series whole, or first K episodes)."""
+    """Every choice of units the rules allow (series whole, or first K episodes; an
+    item at one rung at most)."""
     units = problem.units
     for mask in range(1 << len(units)):
         chosen = [u for u in units if mask >> u.index & 1]
+        rungs = [u.choice for u in chosen if u.choice is not None]
+        if len(rungs) != len(set(rungs)):
+            continue  # one item at two rungs
         if all(u.previous is None or mask >> u.previous & 1 for u in chosen):
             yield chosen
 

@@ -7,6 +7,9 @@ samples).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import av
 import pytest
 from mediagen import ffmpeg
@@ -52,14 +55,15 @@ def prepared(tmp_path_factory):
     out = tmp / "out"
     result = run_cli(
         "prepare", *sources.values(), "-o", out, "--profile", "floor",
-        "--profile-file", profile, "--cache", tmp / "cache", "-j", "1",
+        "--profile-file", profile, "--cache", tmp / "cache", "-j", "1", "--json",
     )  # fmt: skip
     assert result.code == 0, result.stderr
-    return tmp, sources, {name: out / f"{name}.mp4" for name in sources}
+    reports = {Path(r["src"]).stem: r for r in json.loads(result.stdout)}
+    return tmp, sources, {name: out / f"{name}.mp4" for name in sources}, reports
 
 
 def test_every_output_reaches_the_floor_on_the_whole_film(prepared):
-    tmp, sources, outputs = prepared
+    tmp, sources, outputs, _ = prepared
     for name, output in outputs.items():
         with av.open(str(output)) as c:
             cc = c.streams.video[0].codec_context
@@ -70,7 +74,7 @@ def test_every_output_reaches_the_floor_on_the_whole_film(prepared):
 
 
 def test_static_sources_come_out_much_smaller_than_high_motion(prepared):
-    _, _, outputs = prepared
+    _, _, outputs, _ = prepared
     sizes = {name: path.stat().st_size for name, path in outputs.items()}
     assert sizes["slides"] * 5 < sizes["noise"], sizes
     assert sizes["talking"] * 2 < sizes["noise"], sizes
@@ -80,7 +84,54 @@ def test_fit_takes_the_highest_crf_predicted_to_reach_the_floor():
     points = [(20.0, 96.0), (27.0, 90.0), (34.0, 80.0)]
     crf = fit_crf(points, 88.0, margin=0.0)
     assert 27.0 <= crf <= 29.0  # 90 -> 80 over 7 CRF: 88 at 28.4
-    assert fit_crf(points, 99.0, margin=0.0) == 20.0  # none reaches it: the lowest tried
+    # None reaches it: the cheapest within half a point of the best tried (96 at 20).
+    assert fit_crf(points, 99.0, margin=0.0) == 20.5
     assert fit_crf([(20.0, 99.0), (34.0, 98.0)], 90.0, margin=0.0) == 34.0  # never past a sample
     # Quality that seems to rise with CRF (noise on still pictures) is not trusted.
     assert fit_crf([(20.0, 97.0), (27.0, 86.0), (34.0, 98.0)], 88.0, margin=0.0) < 27.0
+
+
+def test_the_final_encode_is_measured_on_the_samples_and_reported(prepared):
+    _, _, _, reports = prepared
+    for report in reports.values():
+        assert report["crf"] is not None and report["vmaf"] is not None, report
+        # The output's samples hold what the search predicted (a whole encode of a
+        # still picture does better than a 2 s sample of it: never worse)...
+        assert report["vmaf"] >= FLOOR, report
+        assert report["vmaf"] >= report["predicted_vmaf"] - 3, report
+    # ...and the CRFs differ by source: the searched CRF reaches the encode.
+    crfs = {name: r["crf"] for name, r in reports.items()}
+    assert crfs["slides"] > crfs["noise"], crfs
+
+
+def test_a_film_held_down_by_the_cap_is_searched_under_the_cap(tmp_path):
+    """Measured without the cap, noise would be predicted to reach the floor at a CRF
+    the capped final encode cannot honour: the report would promise quality the
+    output has not. Measured under the cap, the prediction is what comes out."""
+    src = tmp_path / "noise.mkv"
+    ffmpeg("-f", "lavfi", "-i", SOURCES["noise"], "-c:v", "ffv1", "-pix_fmt", "yuv420p", str(src))
+    profile = tmp_path / "capped.toml"
+    profile.write_text(
+        'name = "capped"\nkind = "video"\ncontainer = "mp4"\nextension = "mp4"\n'
+        'subtitles = ["burn"]\n[video]\ncodec = "h264"\nencoder = "libx264"\n'
+        'max_width = 320\nmax_height = 240\nmax_fps = 30\ncrf = 23\npreset = "veryfast"\n'
+        f'maxrate = "150k"\nbufsize = "300k"\nvmaf_floor = {FLOOR}\ngop_seconds = 5\n'
+        'threads = 1\n[audio]\ncodec = "aac"\nencoder = "aac"\nbitrate = "64k"\n',
+        "utf-8",
+    )
+    result = run_cli(
+        "prepare", src, "-o", tmp_path / "out", "--profile", "capped", "--profile-file",
+        profile, "--cache", tmp_path / "cache", "-j", "1", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (report,) = json.loads(result.stdout)
+    assert report["vmaf"] >= report["predicted_vmaf"] - 3, report
+    # The floor is out of reach under the cap: the cheapest CRF of the best it allows,
+    # not the lowest CRF tried.
+    assert report["crf"] > 14, report
+
+
+def test_fit_under_a_cap_takes_the_cheapest_crf_of_the_plateau():
+    capped = [(14.0, 83.0), (20.0, 82.9), (27.0, 80.0), (34.0, 75.0)]
+    crf = fit_crf(capped, 90.0, margin=0.0)
+    assert 20.0 <= crf <= 21.0, crf

@@ -302,16 +302,19 @@ def run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) -
 def _print_summary(results: list) -> None:
     from rich.table import Table
 
-    table = Table("item", "result", "size", "time", "reason")
+    quality = any(r.crf is not None for r in results)
+    columns = ["item", "result", "size", "time"] + (["CRF", "VMAF"] if quality else [])
+    table = Table(*columns, "reason")
     for r in results:
         colour = {"failed": "red", "cached": "cyan"}.get(r.status, "green")
-        table.add_row(
-            Path(r.src).name,
-            f"[{colour}]{r.status}[/]",
-            human_size(r.size) if r.size else "",
-            f"{r.seconds:.1f} s",
-            r.reason,
-        )
+        row = [Path(r.src).name, f"[{colour}]{r.status}[/]",
+               human_size(r.size) if r.size else "", f"{r.seconds:.1f} s"]  # fmt: skip
+        if quality:
+            row += [
+                "" if r.crf is None else f"{r.crf:g}",
+                "" if r.vmaf is None else f"{r.vmaf:.1f} (predicted {r.predicted_vmaf:.1f})",
+            ]
+        table.add_row(*row, r.reason)
     ui.console.print(table)
     counts = {
         s: sum(r.status == s for r in results) for s in ("done", "remuxed", "cached", "failed")

@@ -24,6 +24,23 @@ KINDS = ("video", "audio", "book", "encyclopedia", "other")
 STATES = ("new", "prepared", "failed")
 
 
+@dataclass(frozen=True)
+class ItemRung:
+    """One size a video can go on a card at (set before planning, not stored).
+
+    Level 0 meets the profile's quality; each level below is cheaper, never
+    below the profile's hard minimum. `value` is the share of the item's value
+    it keeps; `setting` names the encoder setting that gives it (e.g. "crf 26").
+    """
+
+    level: int
+    size: int  # bytes, estimated (or the prepared copy's exact size)
+    value: float
+    vmaf: float | None = None  # estimated, or measured once prepared
+    setting: str = ""
+    vmaf_measured: bool = False  # measured on the prepared copy, not the profile's estimate
+
+
 @dataclass
 class Item:
     """One original in the library, identified by the hash of its content."""
@@ -46,6 +63,11 @@ class Item:
     fill: bool = False
     # What the profile is expected to make of it (set before planning, not stored).
     estimated_size: int | None = None
+    # The sizes a video may be planned at, best first (set before planning, not stored);
+    # None or one entry: planned at `card_size_estimate` only.
+    rungs: tuple[ItemRung, ...] | None = None
+    # The rung the plan chose, for the preparer (set by `make`, not stored).
+    rung: ItemRung | None = None
 
     @property
     def name(self) -> str:

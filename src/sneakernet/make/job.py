@@ -81,11 +81,16 @@ class MakeResult:
         return all(not c.findings for c in self.cards)
 
 
-def is_prepared(item: Item, folder: Path) -> bool:
-    """Prepared, and by the tool versions running now (their cache folder is `folder`)."""
+def is_prepared(item: Item, folder: Path, rung: int | None = None) -> bool:
+    """Prepared, by the tool versions running now (their cache folder is `folder`), and
+    at the rung the plan chose (`rung`; None: any)."""
+    from sneakernet.make.estimates import prepared_rung
+
     if item.state != "prepared" or not item.prepared_path:
         return False
     path = Path(item.prepared_path)
+    if rung is not None and prepared_rung(item.prepared_path) != rung:
+        return False
     return path.parent == folder and path.is_file()
 
 
@@ -133,8 +138,16 @@ def run_make(
         plan = make_plan(items, options)
         by_id = {it.id: it for it in items}
         # A file that fills a card is a subset, made below: the whole item is not prepared.
-        planned = dict.fromkeys(f.item_id for card in plan.cards for f in card.files if not f.fill)
-        missing = [by_id[i] for i in planned if not is_prepared(by_id[i], folder)]
+        planned: dict[int, int | None] = {}
+        for card in plan.cards:
+            for f in card.files:
+                if not f.fill:
+                    planned.setdefault(f.item_id, f.rung)
+        missing = [by_id[i] for i, rung in planned.items()
+                   if not is_prepared(by_id[i], folder, rung)]  # fmt: skip
+        for item in missing:  # the preparer encodes only the rung the plan chose
+            rung = planned[item.id]
+            item.rung = next((r for r in item.rungs or () if r.level == rung), None)
         if not missing:
             break
         on_event(f"preparing {len(missing)} item(s): " + ", ".join(it.name for it in missing[:5])
@@ -148,7 +161,7 @@ def run_make(
                 raise ValueError(f"preparer wrote {result.path}, outside {folder}")
             catalog.set_prepared(item.id, str(result.path), result.size)
             prepared += 1
-            guess = item.card_size_estimate
+            guess = item.rung.size if item.rung is not None else item.card_size_estimate
             estimates[item.id] = (guess, result.size)
             if guess and result.size:
                 on_event(

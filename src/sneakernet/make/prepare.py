@@ -20,7 +20,7 @@ from pathlib import Path
 from sneakernet.clean import CleanError, CleanOptions, clean_file
 from sneakernet.errors import ItemFailed
 from sneakernet.library.catalog import Item
-from sneakernet.make.estimates import profile_for
+from sneakernet.make.estimates import profile_for, rung_suffix
 from sneakernet.make.job import Prepared
 from sneakernet.policy import atomic_path
 
@@ -72,8 +72,20 @@ def _original(item: Item) -> Path:
 
 
 def _converted_name(item: Item, src: Path, folder: Path, profile) -> Path:
+    """Named by the original's hash, and the rung when it is a cheaper one."""
     extension = profile.extension or src.suffix.lstrip(".").lower()
-    return folder / f"{item.hash[:32]}.{extension}"
+    return folder / f"{item.hash[:32]}{rung_suffix(_level(item))}.{extension}"
+
+
+def _level(item: Item) -> int:
+    return item.rung.level if item.rung is not None and item.kind == "video" else 0
+
+
+def _profile_at_rung(profile, item: Item):
+    """The profile that encodes the rung the plan chose for the item (`media.ladder`)."""
+    from sneakernet.media.ladder import rung_profile
+
+    return rung_profile(profile, _level(item))
 
 
 def _converted(
@@ -82,14 +94,29 @@ def _converted(
     """Remuxed or encoded for the profile's players, by the media pipeline (which cleans)."""
     from sneakernet.media import jobs, profiles, transcode
 
-    profile = profiles.load_profiles().get(profile_name)
+    profile = _profile_at_rung(profiles.load_profiles().get(profile_name), item)
     dst = _converted_name(item, src, folder, profile)
     if not dst.is_file():
         job = jobs.Job(item.id, src, dst, profile, transcode.PrepareOptions(), media_cache)
         result = jobs.prepare_item(job)
         if result.status == "failed":
             raise ItemFailed(result.reason)
+        _keep_quality(dst, result)
     return Prepared(dst, dst.stat().st_size)
+
+
+def quality_path(prepared: Path) -> Path:
+    """Beside a prepared film: the VMAF measured on it, when its profile measures it."""
+    return prepared.with_name(f".{prepared.stem}.quality.json")
+
+
+def _keep_quality(dst: Path, result) -> None:
+    import json
+
+    if getattr(result, "vmaf", None) is None:
+        return
+    with atomic_path(quality_path(dst)) as tmp:
+        tmp.write_text(json.dumps({"crf": result.crf, "vmaf": result.vmaf}), encoding="utf-8")
 
 
 # (jobs, n_jobs) -> results as they finish; `commands.media` gives one with progress bars.
@@ -127,12 +154,13 @@ class MediaPool:
             except ItemFailed as exc:
                 yield item, exc
                 continue
-            dst = _converted_name(item, src, folder, known.get(name))
+            profile = _profile_at_rung(known.get(name), item)
+            dst = _converted_name(item, src, folder, profile)
             if dst.is_file():
                 yield item, Prepared(dst, dst.stat().st_size)
                 continue
             waiting.append(item)
-            job_list.append((src, dst, known.get(name)))
+            job_list.append((src, dst, profile))
         if not job_list:
             return
         cores = jobs.usable_cores()
@@ -151,6 +179,7 @@ class MediaPool:
             if result.status == "failed":
                 yield item, ItemFailed(result.reason)
             else:
+                _keep_quality(dst, result)
                 yield item, Prepared(dst, dst.stat().st_size)
 
 

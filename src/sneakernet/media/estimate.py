@@ -24,18 +24,32 @@ from sneakernet.media.profiles import Profile, bitrate_bits
 CONTAINER_OVERHEAD = 0.015  # MP4/AVI indexes and packet headers, share of the payload
 
 
+def video_rate(size: int, duration: float, profile: Profile) -> float:
+    """Bits per second the profile's video is expected to take for this original."""
+    assert profile.video is not None
+    audio_bps = bitrate_bits(profile.audio.bitrate) if profile.audio else 0
+    source_bps = size * 8 / duration
+    cap = bitrate_bits(profile.video.maxrate) if profile.video.maxrate else source_bps
+    typical = bitrate_bits(profile.video.typical_rate) if profile.video.typical_rate else cap
+    return min(typical, cap, max(source_bps - audio_bps, 0.0))
+
+
 def estimate_card_size(
-    kind: str, size: int, duration: float | None, profile: Profile | None
+    kind: str,
+    size: int,
+    duration: float | None,
+    profile: Profile | None,
+    video_share: float = 1.0,
 ) -> int:
-    """Bytes the prepared copy is expected to take (before the card's cluster rounding)."""
+    """Bytes the prepared copy is expected to take (before the card's cluster rounding).
+
+    `video_share` scales the video rate: a cheaper rung (`media.ladder`).
+    """
     if profile is None or not duration or duration <= 0:
         return size
     audio_bps = bitrate_bits(profile.audio.bitrate) if profile.audio else 0
     if kind == "video" and profile.kind == "video" and profile.video is not None:
-        source_bps = size * 8 / duration
-        cap = bitrate_bits(profile.video.maxrate) if profile.video.maxrate else source_bps
-        typical = bitrate_bits(profile.video.typical_rate) if profile.video.typical_rate else cap
-        video_bps = min(typical, cap, max(source_bps - audio_bps, 0.0))
+        video_bps = video_rate(size, duration, profile) * video_share
         payload = duration * (video_bps + audio_bps) / 8
     elif kind == "audio" and profile.kind == "audio":
         payload = duration * audio_bps / 8

@@ -12,6 +12,7 @@ cluster file system).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -51,6 +52,11 @@ class ItemResult:
     size: int = 0
     cpu_seconds: float = 0.0
     extra_outputs: list[str] = field(default_factory=list)
+    # Profiles with a VMAF floor: the CRF the search chose, the VMAF it predicted,
+    # and the VMAF of the final encode measured on the same samples.
+    crf: float | None = None
+    predicted_vmaf: float | None = None
+    vmaf: float | None = None
 
 
 def default_split(cores: int, items: int) -> tuple[int, int]:
@@ -121,6 +127,7 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     soft = plan.subtitle_mode == "soft"
     if store.has(key, suffix) and (not soft or store.has(key, ".srt")):
         result.status = "cached"
+        _read_quality(store.path(key, QUALITY_SUFFIX), result)
     else:
         with store.workspace(key) as work:
             tmp = work / f"output{cache.PART_MARK}{os.getpid()}{suffix}"
@@ -131,6 +138,13 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
                 srt = work / f"subtitle{cache.PART_MARK}{os.getpid()}.srt"
                 transcode.soft_subtitle(info, plan, work, srt)
                 store.commit(key, ".srt", srt)
+            if plan.crf is not None:
+                result.crf, result.predicted_vmaf = plan.crf, plan.predicted_vmaf
+                result.vmaf = plan.measured_vmaf
+                quality = work / f"quality{cache.PART_MARK}{os.getpid()}.json"
+                quality.write_text(json.dumps({"crf": plan.crf, "predicted_vmaf":
+                                   plan.predicted_vmaf, "vmaf": plan.measured_vmaf}), "utf-8")  # fmt: skip
+                store.commit(key, QUALITY_SUFFIX, quality)
             store.commit(key, suffix, tmp)
         result.status = "remuxed" if plan.action == "remux" else "done"
     cache.place(store.path(key, suffix), job.dst)
@@ -141,6 +155,18 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
     result.output = str(job.dst)
     result.size = job.dst.stat().st_size
     report(1.0)
+
+
+QUALITY_SUFFIX = ".quality.json"  # beside a cached output: its CRF and VMAF
+
+
+def _read_quality(path: Path, result: ItemResult) -> None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    result.crf, result.predicted_vmaf, result.vmaf = (
+        data.get("crf"), data.get("predicted_vmaf"), data.get("vmaf"))  # fmt: skip
 
 
 def check_still(info) -> None:

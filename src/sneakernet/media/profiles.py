@@ -21,6 +21,22 @@ SUBTITLE_MODES = ("burn", "soft")
 
 
 @dataclass(frozen=True)
+class RungSpec:
+    """One cheaper rung a film may be planned at (`media.ladder`).
+
+    `step` is added to the profile's rate control (CRF, or the MPEG-4
+    quantiser; taken off the VMAF floor when the profile has one); `size` and
+    `value` are the shares of the best rung's size and value the planner counts;
+    `vmaf` is the estimated change of quality (negative).
+    """
+
+    step: float
+    size: float
+    value: float
+    vmaf: float = 0.0
+
+
+@dataclass(frozen=True)
 class VideoSpec:
     codec: str  # codec name as PyAV/ffmpeg reports it, e.g. "h264"
     encoder: str  # ffmpeg encoder, e.g. "libx264"
@@ -49,6 +65,13 @@ class VideoSpec:
     # encoder's slices) write different bytes for different thread counts, and
     # the same inputs must give the same card on any computer.
     threads: int = 4
+    # Cheaper rungs the planner may choose when a card is nearly full, best first,
+    # and the hard minimum: no rung whose estimated video rate is below `min_rate`.
+    rungs: tuple[RungSpec, ...] = ()
+    min_rate: str | None = None
+    # What the quality setting usually gives, as VMAF at the output size (the
+    # plan's estimate before a film is prepared).
+    typical_vmaf: float | None = None
 
     @property
     def screen_size(self) -> tuple[int, int] | None:
@@ -90,7 +113,8 @@ class Profile:
         data.pop("source")
         data.pop("description")
         if data.get("video"):
-            data["video"].pop("typical_rate", None)
+            for planning_only in ("typical_rate", "rungs", "min_rate", "typical_vmaf"):
+                data["video"].pop(planning_only, None)
         return data
 
 
@@ -138,7 +162,13 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
             max_file_size=_bytes_or_none(data.get("max_file_size")),
             video=None
             if video is None
-            else VideoSpec(**{**video, "profiles": tuple(video.get("profiles", ()))}),
+            else VideoSpec(
+                **{
+                    **video,
+                    "profiles": tuple(video.get("profiles", ())),
+                    "rungs": tuple(RungSpec(**r) for r in video.get("rungs", ())),
+                }
+            ),
             audio=None if audio is None else AudioSpec(**audio),
             source=source,
         )
@@ -153,6 +183,12 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
             raise UserError(
                 f"profile {profile.name!r} in {source}: screen must be WIDTHxHEIGHT "
                 f"in even pixels, e.g. 320x240 (got {profile.video.screen!r})"
+            )
+    for rung in profile.video.rungs if profile.video is not None else ():
+        if not (rung.step > 0 and 0 < rung.size < 1 and 0 < rung.value <= 1):
+            raise UserError(
+                f"profile {profile.name!r} in {source}: each rung needs step > 0, "
+                f"0 < size < 1 and 0 < value <= 1 (got {rung})"
             )
     if profile.kind not in KINDS:
         raise UserError(f"profile {profile.name!r} in {source}: kind must be one of {KINDS}")

@@ -26,6 +26,7 @@ SAMPLE_SECONDS = 2.0
 SAMPLES = 3
 MARGIN = 1.5  # VMAF points above the floor: samples are not the whole film
 CRF_RANGE = (14.0, 42.0)
+PLATEAU = 0.5  # VMAF points: a lower CRF that gains less than this gains nothing
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ def vmaf_score(
     height: int,
     workdir: Path,
     reference_options: list[str] = (),
+    distorted_options: list[str] = (),
 ) -> float:
     """Mean VMAF of `distorted` against `reference`, both scaled to width x height."""
     log = workdir / "vmaf.json"
@@ -52,7 +54,7 @@ def vmaf_score(
         f"[d][r]libvmaf=log_fmt=json:log_path={log.name}:n_threads=1"
     )
     command = Command(
-        [Input(distorted), Input(reference, list(reference_options))],
+        [Input(distorted, list(distorted_options)), Input(reference, list(reference_options))],
         [Output(Path("-"), ["-lavfi", graph, "-f", "null"])],
     )
     argv = command.argv()
@@ -92,13 +94,20 @@ def _predict(points: list[tuple[float, float]], crf: float) -> float:
 
 
 def fit_crf(points: list[tuple[float, float]], floor: float, margin: float = MARGIN) -> float:
-    """Highest measured-range CRF (in half steps) predicted to reach floor + margin;
-    the lowest measured CRF when none does."""
+    """Highest measured-range CRF (in half steps) predicted to reach floor + margin.
+
+    When none does (the bitrate cap holds the quality down, or the source is
+    that hard), the highest CRF within `PLATEAU` points of the best measured:
+    the cheapest encode of the best quality the profile allows, not the
+    lowest CRF tried, which would spend bytes under the cap for nothing.
+    """
     points = _envelope(points)
+    best = points[0][1]
+    target = floor + margin if best >= floor + margin else best - PLATEAU
     crf = points[0][0]
     step = points[0][0]
     while step <= points[-1][0] + 1e-9:
-        if _predict(points, step) >= floor + margin:
+        if _predict(points, step) >= target:
             crf = step
         step += 0.5
     return crf
@@ -124,7 +133,9 @@ def search_crf(
     measured: list[tuple[float, float]] = []
 
     def measure(crf: float) -> float:
-        trial = replace(profile, video=replace(spec, crf=crf, maxrate=None))
+        # With the profile's bitrate cap, as the final encode will have it: a film the
+        # cap holds down is measured as it will come out.
+        trial = replace(profile, video=replace(spec, crf=crf))
         scores = []
         for n, start in enumerate(starts):
             cut = ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}"]
@@ -144,8 +155,25 @@ def search_crf(
     # Widen the range while its ends do not bracket the floor.
     target = floor + MARGIN
     while min(measured)[1] < target and min(measured)[0] > CRF_RANGE[0]:
-        measure(max(CRF_RANGE[0], min(measured)[0] - 6))
+        before = min(measured)[1]
+        if measure(max(CRF_RANGE[0], min(measured)[0] - 6)) < before + PLATEAU:
+            break  # held down by the cap: a lower CRF buys nothing
     while _envelope(measured)[-1][1] >= target and max(measured)[0] < CRF_RANGE[1]:
         measure(min(CRF_RANGE[1], max(measured)[0] + 6))
     crf = fit_crf(measured, floor)
     return CrfSearch(crf, _predict(measured, crf), tuple(measured))
+
+
+def sampled_vmaf(output: Path, info: MediaInfo, width: int, height: int, workdir: Path) -> float:
+    """Mean VMAF of a finished encode on the search's segments (the same starts and
+    lengths), against the source: the check that the final encode reached what the
+    samples predicted."""
+    seconds = min(SAMPLE_SECONDS, info.duration)
+    scores = []
+    for start in sample_starts(info.duration, seconds):
+        cut = ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}"]
+        scores.append(
+            vmaf_score(output, info.path, width, height, workdir, reference_options=cut,
+                       distorted_options=cut)
+        )  # fmt: skip
+    return sum(scores) / len(scores)

@@ -70,6 +70,7 @@ class Plan:
     target_bytes: int | None = None
     crf: float | None = None  # chosen by the per-title search (profiles with a VMAF floor)
     predicted_vmaf: float | None = None
+    measured_vmaf: float | None = None  # of the final encode, on the search's segments
     canvas: tuple[int, int] | None = None  # padded to this exact size (the players' screen)
     notes: list[str] = field(default_factory=list)
 
@@ -397,6 +398,7 @@ def produce(
             profile = replace(profile, video=replace(spec, crf=found.crf))
         sub_file = _prepare_subtitle(info, plan, workdir) if plan.subtitle_mode == "burn" else None
         commands = encode_commands(info, profile, plan, dst, workdir, sub_file, options.threads)
+    searched = plan.crf is not None and plan.action == "encode"
     total = max(info.duration, 1e-3) * len(commands)
     for n, command in enumerate(commands):
         done_before = n * info.duration
@@ -409,3 +411,10 @@ def produce(
             ffmpeg.run(command, cwd=workdir, on_progress=report)
         except ffmpeg.FfmpegError as exc:
             raise ItemFailed(f"{info.path.name}: {exc}") from None
+    if searched:
+        # The final encode measured on the same segments: what the players get.
+        from sneakernet.media.quality import sampled_vmaf
+
+        width, height = plan.canvas or (plan.width, plan.height)
+        plan.measured_vmaf = sampled_vmaf(dst, info, width, height, workdir)
+        plan.notes.append(f"VMAF {plan.measured_vmaf:.1f} measured on samples of the output")

@@ -1,6 +1,7 @@
 """The exact integer program, solved by HiGHS under a time limit.
 
-One binary per unit; per folder, a binary "exists" and an integer number of
+One binary per unit (an item at one of its rungs is one unit per rung, at
+most one of them chosen: a multiple-choice knapsack); per folder, a binary "exists" and an integer number of
 clusters at least its entries need, so folder growth is counted exactly, not
 estimated. The greedy plan is handed over as the starting solution.
 """
@@ -116,6 +117,9 @@ def card_rows(problem: Problem, cols: Columns, o: int, rows: Rows) -> None:
     for d in range(1, n_d):
         if dirs[d].parent:
             rows.add([z0 + d, z0 + dirs[d].parent], [1, -1], -inf, 0)
+    # One rung per item (or series) at most.
+    for group in problem.choices().values():
+        rows.add([o + u.index for u in group], [1] * len(group), -inf, 1)
     # A series taken in part keeps its first episodes.
     for u in units:
         if u.previous is not None:
@@ -199,10 +203,13 @@ def solve_exact(
     n_u = len(problem.units)
     lower, upper, cost = np.zeros(cols.per), np.ones(cols.per), np.zeros(cols.per)
     card_bounds(problem, cols, 0, lower, upper, cost)
-    for u in problem.units:
-        if u.must:
-            lower[u.index] = 1
     rows = Rows()
+    for u in problem.units:
+        if u.must and u.choice is None:
+            lower[u.index] = 1
+    for group in problem.choices().values():
+        if any(u.must for u in group):  # a required item, at one of its rungs
+            rows.add([u.index for u in group], [1] * len(group), 1, 1)
     card_rows(problem, cols, 0, rows)
     guess = None
     if start is not None:

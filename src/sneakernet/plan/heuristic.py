@@ -17,13 +17,62 @@ def density(unit: Unit, cluster_size: int) -> float:
 
 
 def by_density(problem: Problem) -> list[Unit]:
+    """Densest first. A film's cheaper rung keeps more of its value than of its
+    size, so it comes before its best rung: filling takes each film at its
+    densest rung, and `upgrade` then raises films while room is left."""
     cs = problem.capacity.cluster_size
     return sorted(problem.units, key=lambda u: (-density(u, cs), -u.data_clusters, u.index))
 
 
+def upgrade(problem: Problem, ledger: Ledger) -> None:
+    """Raise films to better rungs while they fit, the most value per extra cluster
+    first (the greedy of the multiple-choice knapsack along each film's rungs).
+
+    A film's rungs share its folder and name, so a better rung costs exactly its
+    extra data clusters."""
+    choices = problem.choices()
+    if not choices:
+        return
+    steps = []
+    for group in choices.values():
+        for a in group:
+            for b in group:
+                if b.value > a.value and b.data_clusters > a.data_clusters:
+                    gain = (b.value - a.value) / (b.data_clusters - a.data_clusters)
+                    steps.append((-gain, a.index, b.index))
+                elif b.value > a.value:
+                    steps.append((float("-inf"), a.index, b.index))  # better and no larger
+    steps.sort()
+    units = problem.units
+    for _, a, b in steps:
+        if a not in ledger.chosen:
+            continue
+        low, high = units[a], units[b]
+        extra = high.data_clusters - low.data_clusters
+        if extra > ledger.free:
+            continue
+        over = any(
+            kind in ledger.limits
+            and ledger.kind_clusters.get(kind, 0)
+            + high.kind_clusters.get(kind, 0)
+            - low.kind_clusters.get(kind, 0)
+            > ledger.limits[kind]
+            for kind in high.kind_clusters
+        )
+        if not over:
+            ledger.remove(low)
+            ledger.add(high)
+
+
 def place_musts(problem: Problem, ledger: Ledger) -> None:
     for unit in problem.units:
-        if unit.must and unit.index not in ledger.chosen:
+        if unit.must and not ledger.taken(unit):
+            # The best rung that fits (an item without rungs has only itself).
+            fitting = [u for u in problem.alternatives(unit) if u.must and ledger.allowed(u)]
+            if fitting:
+                unit = fitting[0]
+            else:
+                unit = problem.alternatives(unit)[-1]
             if not ledger.allowed(unit):
                 raise UserError(
                     f"the items you require (--must) do not fit on one card: {unit.label} "
@@ -80,6 +129,7 @@ def greedy(problem: Problem) -> Ledger:
             ):
                 ledger.add(unit)
     _fill(ledger, order)
+    upgrade(problem, ledger)
     improve(problem, ledger, order)
     return ledger
 

@@ -22,6 +22,7 @@ class Ledger:
         self.dir_used[0] = self.capacity.dir_clusters(self.slots[0])
         self.used = self.dir_used[0]
         self.chosen: set[int] = set()
+        self.choices: dict[int, int] = {}  # choice -> the one of its units on the card
         self.kind_clusters: dict[str, int] = {}
         self.value = 0.0
         self.limits = {q.kind: problem.quota_clusters(q) for q in problem.quotas if not q.at_least}
@@ -60,8 +61,16 @@ class Ledger:
             extra += after - before
         return extra
 
+    def taken(self, unit: Unit) -> bool:
+        """The unit, or another rung of the same item, is on the card."""
+        return unit.index in self.chosen or (
+            unit.choice is not None and unit.choice in self.choices
+        )
+
     def allowed(self, unit: Unit) -> bool:
-        """Fits, and keeps every at-most quota."""
+        """Fits, keeps every at-most quota, and no other rung of it is on the card."""
+        if unit.choice is not None and unit.choice in self.choices:
+            return False
         if self.cost(unit) > self.free:
             return False
         if self.over_limit(unit):
@@ -93,11 +102,17 @@ class Ledger:
     def add(self, unit: Unit) -> None:
         if unit.index in self.chosen:
             raise ValueError(f"unit {unit.index} is already on the card")
+        if unit.choice is not None and unit.choice in self.choices:
+            raise ValueError(f"unit {unit.index}: another rung of it is already on the card")
         self._apply(unit, +1)
         self.chosen.add(unit.index)
+        if unit.choice is not None:
+            self.choices[unit.choice] = unit.index
 
     def remove(self, unit: Unit) -> None:
         if unit.index not in self.chosen:
             raise ValueError(f"unit {unit.index} is not on the card")
         self._apply(unit, -1)
         self.chosen.discard(unit.index)
+        if unit.choice is not None:
+            del self.choices[unit.choice]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sneakernet.errors import UserError
 from sneakernet.fat import split
@@ -57,6 +57,12 @@ class PlanFile:
     # the part holds `size` bytes from `offset` of the item's file of `whole` bytes.
     offset: int = 0
     whole: int | None = None
+    # A video planned at one of its rungs (`plan.rungs`): which, its quality
+    # (estimated VMAF until prepared) and the encoder setting that gives it.
+    rung: int | None = None
+    vmaf: float | None = None
+    setting: str = ""
+    vmaf_measured: bool = False
 
 
 @dataclass
@@ -83,6 +89,11 @@ class Unit:
     must: bool = False
     value: float = 0.0
     kind_clusters: dict[str, int] = field(default_factory=dict)  # data clusters per file kind
+    # The same item (or series) at another rung: every unit of one choice has the
+    # index of its first (level 0) unit here; at most one of them goes on a card.
+    choice: int | None = None
+    level: int = 0
+    value_share: float = 1.0  # of the level 0 unit's value
 
     @property
     def label(self) -> str:
@@ -112,6 +123,24 @@ class Problem:
     units: list[Unit]
     dirs: list[Directory]
     quotas: list[Quota] = field(default_factory=list)
+
+    def alternatives(self, unit: Unit) -> list[Unit]:
+        """The unit and its other rungs (just the unit when it has none), best first."""
+        if unit.choice is None:
+            return [unit]
+        return self.choices()[unit.choice]
+
+    def choices(self) -> dict[int, list[Unit]]:
+        """Per choice (its level 0 unit's index), its units best first."""
+        groups: dict[int, list[Unit]] = {}
+        for u in self.units:
+            if u.choice is not None:
+                groups.setdefault(u.choice, []).append(u)
+        return groups
+
+    def group_key(self, unit: Unit) -> int:
+        """One number per item (or series) whatever its rung: for counting copies."""
+        return unit.index if unit.choice is None else unit.choice
 
     def quota_clusters(self, quota: Quota) -> int:
         exact = quota.share * self.capacity.cluster_count
@@ -174,6 +203,13 @@ class _Names:
             folded = self.capacity.fold(candidate)
         taken.add(folded)
         return candidate
+
+
+def _value_share(item: Item, level: int) -> float:
+    """The share of its best rung's value an item keeps at `level` (1 without rungs)."""
+    if not item.rungs or len(item.rungs) < 2:
+        return 1.0
+    return item.rungs[min(level, len(item.rungs) - 1)].value
 
 
 def build_problem(
@@ -267,6 +303,45 @@ def build_problem(
             for part, offset, length in parts
         ]
 
+    def at_rung(files: list[PlanFile], item: Item, level: int) -> list[PlanFile]:
+        """The item's file at one of its rungs (the lowest it has when asked for lower)."""
+        own = [f for f in files if f.item_id == item.id]
+        if not item.rungs or len(own) != 1:
+            return files
+        rung = item.rungs[min(level, len(item.rungs) - 1)]
+        estimated = item.prepared_size is None or rung.size != item.prepared_size
+        return [
+            replace(f, size=rung.size, size_estimated=estimated, rung=rung.level,
+                    vmaf=rung.vmaf, setting=rung.setting, vmaf_measured=rung.vmaf_measured)
+            if f.item_id == item.id
+            else f
+            for f in files
+        ]  # fmt: skip
+
+    def levels(members: list[Item]) -> int:
+        return max((len(m.rungs or ()) for m in members), default=0)
+
+    def add_choice(members: list[Item], files: list[PlanFile], kind: str, directory: int,
+                   **extra) -> None:  # fmt: skip
+        """One unit, or one per rung when the items have rungs (a choice of one)."""
+        count = levels(members)
+        if count < 2:
+            for m in members:
+                files = at_rung(files, m, 0)
+            add_unit(files, kind, directory, **extra)
+            return
+        first = None
+        sized = {m.id: m.card_size_estimate for m in members}
+        total = sum(sized.values()) or 1
+        for level in range(count):
+            variant = files
+            for m in members:
+                variant = at_rung(variant, m, level)
+            share = sum(sized[m.id] * _value_share(m, level) for m in members) / total
+            unit = add_unit(variant, kind, directory, level=level, value_share=share, **extra)
+            first = unit.index if first is None else first
+            unit.choice = first
+
     def add_unit(files: list[PlanFile], kind: str, directory: int, **extra) -> Unit:
         unit = Unit(
             index=len(units),
@@ -284,7 +359,7 @@ def build_problem(
 
     for item in sorted(singles, key=lambda it: it.id):
         kind_dir = folder("", folders[item.kind], item.kind)
-        add_unit(make_files(item, dirs[kind_dir].path), item.kind, kind_dir)
+        add_choice([item], make_files(item, dirs[kind_dir].path), item.kind, kind_dir)
 
     for group_name in sorted(groups):
         members = sorted(groups[group_name], key=lambda it: (it.position or 0, it.id))
@@ -294,12 +369,15 @@ def build_problem(
         group_dir = folder(dirs[kind_dir].path, group_name, f"{kind}\0{group_name}")
         files = [f for m in members for f in make_files(m, dirs[group_dir].path)]
         if allow_partial_groups:
+            # Episodes taken in part are planned at their best rung only.
+            for m in members:
+                files = at_rung(files, m, 0)
             previous = None
             for f in files:
                 previous = add_unit([f], kind, group_dir, group=group_name, previous=previous)
                 previous = previous.index
         else:
-            add_unit(files, kind, group_dir, group=group_name)
+            add_choice(members, files, kind, group_dir, group=group_name)
 
     # A series taken in part must keep its first episodes: a must-have episode
     # makes every earlier one a must too.
@@ -313,4 +391,8 @@ def build_problem(
             unit.kind_clusters[f.kind] = unit.kind_clusters.get(f.kind, 0) + clusters
         cost_bytes = unit.data_clusters * capacity.cluster_size + 32 * unit.slots
         unit.value = unit.priority * cost_bytes / MIB
+    # A lower rung is worth a share of its item's best rung, not of its own smaller size.
+    for unit in units:
+        if unit.choice is not None:
+            unit.value = units[unit.choice].value * unit.value_share
     return Problem(capacity, units, dirs, list(quotas)), left_out, warnings

@@ -48,10 +48,15 @@ def solve_cards(
     for k in range(cards):
         card_bounds(problem, cols, k * per, lower, upper, cost)
         card_rows(problem if k == 0 else later, cols, k * per, rows)
-    # Copies of each unit across the set.
+    # Copies of each item across the set, whatever rung each copy is at.
+    groups: dict[int, list[int]] = {}
     for u in units:
-        lo = max(min_copies[u.index], 1 if u.must else 0)
-        rows.add([k * per + u.index for k in range(cards)], [1] * cards, lo, max_copies[u.index])
+        groups.setdefault(problem.group_key(u), []).append(u.index)
+    for members in groups.values():
+        head = units[members[0]]
+        lo = max(min_copies[head.index], 1 if any(units[i].must for i in members) else 0)
+        cols_ = [k * per + i for k in range(cards) for i in members]
+        rows.add(cols_, [1] * len(cols_), lo, max_copies[head.index])
     guess = None
     if start is not None:
         guess = np.zeros(n_cols)

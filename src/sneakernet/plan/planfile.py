@@ -108,6 +108,21 @@ def read_plan(path: Path) -> Plan:
         raise UserError(f"cannot read plan {path}: {exc}; make a new one with `plan -o`") from exc
 
 
+def rung_text(f: PlanFile) -> str:
+    """`0 (crf 23)`: the rung and the setting that makes it; empty without rungs."""
+    if f.rung is None:
+        return ""
+    return f"{f.rung} ({f.setting})" if f.setting else str(f.rung)
+
+
+def vmaf_text(f: PlanFile) -> str:
+    """The rung's VMAF, `~` when it is the profile's estimate, not measured on the
+    prepared copy (profiles with a VMAF floor measure it)."""
+    if f.vmaf is None:
+        return "" if f.rung is None else "?"
+    return f"{f.vmaf:.1f}" + ("" if f.vmaf_measured else "~")
+
+
 def show_plan(plan: Plan, files: bool = True) -> None:
     """Per card: the files in playback order, then fill, value and the free-space note."""
     for card in plan.cards:
@@ -118,13 +133,19 @@ def show_plan(plan: Plan, files: bool = True) -> None:
             from rich.table import Table  # only for people: `plan --json` goes without
 
             table = Table(title=title, box=None, title_justify="left")
-            for column in ("#", "path on card", "size", "prio", "item"):
+            rungs = any(f.rung is not None for f in card.files)
+            columns = ["#", "path on card", "size", "prio", "item"]
+            columns += ["rung", "VMAF"] if rungs else []
+            for column in columns:
                 table.add_column(column, no_wrap=column != "path on card")
             for n, f in enumerate(card.files, 1):
                 size = human_size(f.size) + ("~" if f.size_estimated else "")
                 if f.fill:
                     size = f"≤{human_size(f.size)} (subset)"
-                table.add_row(str(n), f.card_path, size, str(f.priority), str(f.item_id))
+                row = [str(n), f.card_path, size, str(f.priority), str(f.item_id)]
+                if rungs:
+                    row += [rung_text(f), vmaf_text(f)]
+                table.add_row(*row)
             ui.console.print(table)
         fill = card.used_bytes / plan.data_bytes * 100 if plan.data_bytes else 0
         ui.info(
@@ -142,7 +163,14 @@ def show_plan(plan: Plan, files: bool = True) -> None:
     if not plan.copies and len(plan.cards) > 1:
         _show_set(plan)
     if any(f.size_estimated for c in plan.cards for f in c.files):
-        ui.info("sizes marked ~ are of the originals; `prepare` gives the exact ones")
+        ui.info("sizes marked ~ are estimates; `prepare` gives the exact ones")
+    lowered = [f for c in plan.cards for f in c.files if f.rung]
+    if lowered:
+        ui.info(
+            f"{len(lowered)} film(s) at a cheaper rung to fit the card: "
+            + ", ".join(f"{f.name} (rung {rung_text(f)})" for f in lowered[:5])
+            + (", ..." if len(lowered) > 5 else "")
+        )
     if plan.left_out:
         ui.info(f"{len(plan.left_out)} item(s) left out:")
         for lo in plan.left_out[:20]:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sneakernet.errors import UserError
 from sneakernet.library.catalog import Item
 from sneakernet.plan import fill
 from sneakernet.plan.capacity import CapacityModel, Measured, card_capacity
 from sneakernet.plan.exact import solve_exact
-from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy
+from sneakernet.plan.heuristic import by_density, greedy, meets_minimums, plain_greedy, upgrade
 from sneakernet.plan.ledger import Ledger
 from sneakernet.plan.model import LeftOut, PlanFile, Problem, Quota, Unit, build_problem
 from sneakernet.plan.multi import solve_cards
@@ -97,12 +97,47 @@ def _refs_to_ids(items: list[Item], refs: list[str], what: str) -> set[int]:
     return ids
 
 
+def _relaxed_units(units: list[Unit]) -> list[Unit]:
+    """An item's rungs as increments along the upper hull of (size, value): the
+    greedy over them is the LP optimum of the multiple-choice relaxation."""
+    groups: dict[int, list[Unit]] = {}
+    out = []
+    for u in units:
+        if u.choice is None:
+            out.append(u)
+        else:
+            groups.setdefault(u.choice, []).append(u)
+    for group in groups.values():
+        # The hull from (0, 0): a rung under the chord of its neighbours is never
+        # worth its share, even in fractions.
+        hull: list[tuple[int, float, Unit | None]] = [(0, 0.0, None)]
+        for u in sorted(group, key=lambda u: (u.data_clusters, -u.value)):
+            if u.value <= hull[-1][1]:
+                continue  # larger for no more value
+            while len(hull) >= 2:
+                (ac, av, _), (bc, bv, _) = hull[-2], hull[-1]
+                if (bv - av) * (u.data_clusters - ac) <= (u.value - av) * (bc - ac):
+                    hull.pop()  # b lies on or under the chord from a to u
+                else:
+                    break
+            hull.append((u.data_clusters, u.value, u))
+        before: dict[str, int] = {}
+        for (c0, v0, _), (c1, v1, u) in zip(hull, hull[1:], strict=False):
+            step = {k: c - before.get(k, 0) for k, c in u.kind_clusters.items()}
+            out.append(replace(u, data_clusters=c1 - c0, value=v1 - v0, kind_clusters=step,
+                               choice=None))  # fmt: skip
+            before = u.kind_clusters
+    return out
+
+
 def fractional_bound(units: list[Unit], clusters: int, quotas: list[Quota] = ()) -> float:
     """Value of the relaxed problem (fractions allowed, folders free): an upper bound.
 
     At-most quotas are kept (greedy stays optimal for these nested limits);
     required items and at-least quotas are dropped, which only loosens it.
+    An item's rungs count as increments along their hull (`_relaxed_units`).
     """
+    units = _relaxed_units(units)
     room = {None: clusters}
     for q in quotas:
         if not q.at_least:
@@ -111,7 +146,7 @@ def fractional_bound(units: list[Unit], clusters: int, quotas: list[Quota] = ())
     for unit in sorted(units, key=lambda u: -u.value / max(u.data_clusters, 1e-9)):
         take = 1.0 if unit.data_clusters <= room[None] else room[None] / unit.data_clusters
         for kind, used in unit.kind_clusters.items():
-            if kind in room and used:
+            if kind in room and used > 0:
                 take = min(take, room[kind] / used)
         if take <= 0:
             continue
@@ -173,7 +208,8 @@ def _confirm(
         if unit.index not in ledger.chosen and spare and ledger.allowed(unit):
             ledger.add(unit)
             if copies is not None:
-                copies[unit.index] += 1
+                _count(problem, copies, unit, +1)
+    upgrade(problem, ledger)
     while True:
         files = [(f.card_path, f.size) for i in ledger.chosen for f in problem.units[i].files]
         measured = capacity.measure(files)
@@ -194,11 +230,17 @@ def _confirm(
             raise UserError("the required items do not fit on the card; require less")
         ledger.remove(victim)
         if copies is not None:
-            copies[victim.index] -= 1
+            _count(problem, copies, victim, -1)
+
+
+def _count(problem: Problem, copies: list[int], unit: Unit, step: int) -> None:
+    """One copy more (or less) of the unit's item, counted on each of its rungs."""
+    for u in problem.alternatives(unit):
+        copies[u.index] += step
 
 
 def _free_note(problem: Problem, ledger: Ledger, free_bytes: int) -> str:
-    left = [u for u in problem.units if u.index not in ledger.chosen]
+    left = [u for u in problem.units if not ledger.taken(u)]
     if not left:
         return "everything that could be planned is on the card"
     cs = problem.capacity.cluster_size
@@ -511,14 +553,19 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
     )
     adjust_minimums(problem, [])
     lows, highs = _copy_limits(items, problem, options)
-    unit_of = {f.item_id: u.index for u in problem.units for f in u.files}
+    unit_of = {(f.item_id, f.rung): u.index for u in problem.units for f in u.files}
     start = [
-        _ledger_of(problem, {unit_of[f.item_id] for f in card.files if f.item_id in unit_of})
+        _ledger_of(
+            problem,
+            {unit_of[f.item_id, f.rung] for f in card.files if (f.item_id, f.rung) in unit_of},
+        )
         for card in sequential
     ]
     start_value = sum(ledger.value for ledger in start)
     feasible_start = all(
-        lows[u.index] <= sum(u.index in s.chosen for s in start) <= highs[u.index]
+        lows[u.index]
+        <= sum(a.index in s.chosen for s in start for a in problem.alternatives(u))
+        <= highs[u.index]
         for u in problem.units
     )
     spent = time.perf_counter() - began
@@ -564,7 +611,7 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
     copies = [0] * len(problem.units)
     for ledger in ledgers:
         for i in ledger.chosen:
-            copies[i] += 1
+            _count(problem, copies, problem.units[i], +1)
     cards = []
     for k, ledger in enumerate(ledgers, 1):
         measured = _confirm(problem, ledger, copies, highs)
@@ -579,7 +626,7 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
                 _set_free_note(problem, ledger, copies, highs, measured.free_bytes),
             )
         )
-    short = [u.label for u in problem.units if copies[u.index] < lows[u.index]]
+    short = [u.label for u in problem.units if copies[u.index] < lows[u.index] and u.level == 0]
     if short:
         notes.append(f"fewer copies than --min-copies asks after measuring: {', '.join(short)}")
     # Most valuable card first; a card left empty is not made.
@@ -591,11 +638,7 @@ def _solve_together(items, options, capacity, must, excluded, sequential, began)
 
 
 def _set_free_note(problem, ledger, copies, highs, free_bytes) -> str:
-    left = [
-        u
-        for u in problem.units
-        if u.index not in ledger.chosen and copies[u.index] < highs[u.index]
-    ]
+    left = [u for u in problem.units if not ledger.taken(u) and copies[u.index] < highs[u.index]]
     if not left:
         return "everything that could still go on a card of the set is on it"
     smallest = min(left, key=lambda u: (ledger.cost(u), u.index))

@@ -1,0 +1,182 @@
+"""Hours per 16 GB card at equal quality: per-title encodes against HandBrake and fixed CRF 23.
+
+Four short generated sources of different complexity (static slides, a
+talking head, high-motion noise, animation), 480p, each with a tone:
+
+- HandBrake `-Z "Very Fast 480p30"` encodes each; its VMAF against the source
+  (libvmaf, at the output size) is the quality to match;
+- ours, per title: the notel profile with `vmaf_floor` set so that the
+  search aims at HandBrake's VMAF on that source (`media.quality`);
+- ours at the notel profile's fixed CRF 23, whatever the source.
+
+Hours per card = card bytes / (bytes per second of the mix), for each of the
+three; the ratio ours / HandBrake is the figure to beat (>= 1.3x), in at most
+1.5x HandBrake's encode time. The search's sample encodes cost the same for a
+20 s source as for a film, so the time target is taken for 90-minute films:
+the search's measured cost per title plus the encodes scaled to that length
+(the 20 s ratio is printed beside it). The noise source is held down by the
+notel bitrate cap (2000k), which HandBrake's preset does not have: its VMAF
+stays below HandBrake's and its bytes far below, so the hours are printed
+without it as well. The VMAF
+each output reaches is printed beside it, so "equal quality" can be checked.
+Then prepare's own overhead over bare ffmpeg with the same arguments, without
+the health check's full decode, with the decode's time beside it (the <= 3 %
+target is held in bench_media, on a 60 s source).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.bench_media import _ffmpeg, _overhead, _run
+from benchmarks.common import Result, drop_caches
+from sneakernet.media import transcode
+from sneakernet.media.probe import probe
+from sneakernet.media.quality import MARGIN, vmaf_score
+
+SECONDS = 20
+CARD_BYTES = 16 * 10**9
+SIZE = "720x480"
+SOURCES = {
+    "slides": f"color=c=navy:size={SIZE}:rate=25:duration={SECONDS},"
+    "drawbox=x=40:y=40:w=560:h=60:color=white:t=fill,"
+    "drawbox=x=40:y=140:w=400:h=30:color=yellow:t=fill,"
+    "drawtext=text='%{eif\\:floor(t/5)\\:d}':x=60:y=220:fontsize=60:fontcolor=white",
+    "talking": f"testsrc2=size={SIZE}:rate=25:duration={SECONDS},boxblur=8,eq=contrast=0.6",
+    "noise": f"testsrc2=size={SIZE}:rate=25:duration={SECONDS},noise=alls=30:allf=t+u",
+    "animation": f"mandelbrot=size={SIZE}:rate=25,trim=duration={SECONDS}",
+}
+
+
+def _make(path: Path, graph: str) -> None:
+    _ffmpeg(
+        "-f", "lavfi", "-i", graph,
+        "-f", "lavfi", "-i", f"sine=frequency=440:duration={SECONDS}:sample_rate=48000",
+        "-c:v", "ffv1", "-pix_fmt", "yuv420p", "-c:a", "flac", "-shortest", str(path),
+    )  # fmt: skip
+
+
+def _floor_profile(workdir: Path, name: str, floor: float) -> Path:
+    """The notel profile aiming at `floor` + the search's margin by VMAF, not one CRF."""
+    text = (Path(transcode.__file__).parent.parent / "data" / "profiles" / "notel.toml").read_text()
+    text = re.sub(r'(?m)^name = "notel"$', f'name = "{name}"', text)
+    text = re.sub(r"(?m)^crf = (.*)$", rf"crf = \1\nvmaf_floor = {floor:.2f}", text)
+    path = workdir / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def _prepare(src: Path, out: Path, cache: Path, *extra: str):
+    """(wall seconds, output, prepare's report of the item: CRF and VMAF)."""
+    if cache.exists():
+        shutil.rmtree(cache)
+    drop_caches()
+    argv = [sys.executable, "-m", "sneakernet", "prepare", str(src), "-o", str(out),
+            "--cache", str(cache), "-j", "1", "--json", *extra]  # fmt: skip
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    (report,) = json.loads(proc.stdout)
+    return wall, out / (src.stem + ".mp4"), report
+
+
+def _vmaf(output: Path, source: Path, workdir: Path) -> float:
+    v = probe(output).video[0]
+    return vmaf_score(output, source, v.width, v.height, workdir)
+
+
+def _hours(total_bytes: int, seconds: float) -> float:
+    return CARD_BYTES / (total_bytes / seconds) / 3600
+
+
+def run(workdir: Path) -> list[Result]:
+    handbrake = shutil.which("HandBrakeCLI")
+    if handbrake is None:
+        raise RuntimeError("HandBrakeCLI is not installed (make bench installs it)")
+    results: list[Result] = []
+    total = {"hb": 0, "ours": 0, "crf23": 0}
+    spent = {"hb": 0.0, "ours": 0.0, "crf23": 0.0}
+    calm = {"hb": 0, "ours": 0}  # the three sources without the noise
+    seconds = 0.0
+    for name, graph in SOURCES.items():
+        src = workdir / f"{name}.mkv"
+        _make(src, graph)
+        seconds += probe(src).duration
+        hb_out = workdir / f"{name}-handbrake.mp4"
+        drop_caches()
+        hb = _run([handbrake, "-i", str(src), "-o", str(hb_out), "-Z", "Very Fast 480p30",
+                   "--crop-mode", "none"])  # fmt: skip
+        hb_vmaf = _vmaf(hb_out, src, workdir)
+        profile = _floor_profile(workdir, f"notel-{name}", hb_vmaf - MARGIN)
+        ours_wall, ours_out, report = _prepare(
+            src, workdir / f"ours-{name}", workdir / "cache-ours",
+            "--profile", f"notel-{name}", "--profile-file", str(profile),
+        )  # fmt: skip
+        fixed_wall, fixed_out, _ = _prepare(src, workdir / f"crf23-{name}",
+                                            workdir / "cache-crf23", "--profile", "notel")  # fmt: skip
+        sizes = {"hb": hb_out.stat().st_size, "ours": ours_out.stat().st_size,
+                 "crf23": fixed_out.stat().st_size}  # fmt: skip
+        for key, wall in (("hb", hb.wall), ("ours", ours_wall), ("crf23", fixed_wall)):
+            total[key] += sizes[key]
+            spent[key] += wall
+        if name != "noise":
+            calm["hb"] += sizes["hb"]
+            calm["ours"] += sizes["ours"]
+        ours_vmaf, fixed_vmaf = _vmaf(ours_out, src, workdir), _vmaf(fixed_out, src, workdir)
+        results += [
+            Result(f"{name}: HandBrake VMAF", hb_vmaf, ""),
+            Result(f"{name}:   HandBrake rate", sizes["hb"] * 8 / SECONDS / 1000, "kbit/s"),
+            Result(f"{name}: ours per title: CRF found", report["crf"], ""),
+            Result(
+                f"{name}:   VMAF predicted by the search", report["predicted_vmaf"], ""
+            ),  # fmt: skip
+            Result(f"{name}:   VMAF on samples of the output", report["vmaf"], ""),
+            Result(f"{name}:   VMAF, whole output", ours_vmaf, ""),
+            Result(f"{name}:   VMAF - HandBrake's", ours_vmaf - hb_vmaf, ""),
+            Result(f"{name}:   rate", sizes["ours"] * 8 / SECONDS / 1000, "kbit/s"),
+            Result(f"{name}:   bytes / HandBrake's", sizes["ours"] / sizes["hb"], "x"),
+            Result(f"{name}: ours CRF 23 VMAF", fixed_vmaf, ""),
+            Result(f"{name}:   rate", sizes["crf23"] * 8 / SECONDS / 1000, "kbit/s"),
+        ]
+    hours = {k: _hours(v, seconds) for k, v in total.items()}
+    search = (spent["ours"] - spent["crf23"]) / len(SOURCES)
+    # A 90-minute film: the search's samples cost the same, the encodes scale.
+    film = 90 * 60 / SECONDS
+    long_ratio = (search * len(SOURCES) + spent["crf23"] * film) / (spent["hb"] * film)
+    results += [
+        Result("hours per 16 GB card: HandBrake Very Fast 480p30", hours["hb"], "h"),
+        Result("hours per 16 GB card: ours per title (HandBrake's VMAF)", hours["ours"], "h"),
+        Result("hours per 16 GB card: ours at CRF 23", hours["crf23"], "h"),
+        Result("hours ours per title / HandBrake", hours["ours"] / hours["hb"], "x", 1.3),
+        Result(
+            "  the same without the noise source (no bitrate cap at work)",
+            calm["hb"] / calm["ours"],
+            "x",
+        ),  # fmt: skip
+        Result("hours ours CRF 23 / HandBrake", hours["crf23"] / hours["hb"], "x"),
+        Result(
+            "encode time ours per title / HandBrake (20 s sources)",
+            spent["ours"] / spent["hb"],
+            "x",
+        ),  # fmt: skip
+        Result("  of which the CRF search and check, per title (s)", search, "s"),
+        Result(
+            "  the same for 90-minute films (search cost fixed, encodes scaled)",
+            long_ratio,
+            "x",
+            1.5,
+            False,
+        ),  # fmt: skip
+        Result("encode time ours CRF 23 / HandBrake", spent["crf23"] / spent["hb"], "x"),
+    ]
+    # Prepare's own overhead on the talking head (health decode apart). On a 20 s
+    # source its fixed costs (start-up, probing, hashing, cleaning: about half a
+    # second) are a large share; the 3 % target is held on bench_media's 60 s source.
+    results += _overhead(workdir, workdir / "talking.mkv", repeats=2, target=False)
+    return results
