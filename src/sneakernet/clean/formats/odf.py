@@ -22,6 +22,9 @@ from sneakernet.clean.formats.xmlrules import rule
 MIMETYPE_PREFIX = b"mimetypeapplication/vnd.oasis.opendocument."
 NEUTRAL_DATE = b"2000-01-01T00:00:00"
 XML = r".*\.xml"
+# The document's own properties and settings, and those of each embedded object ("Object 1/").
+META = r"(?:.*/)?meta\.xml"
+SETTINGS = r"(?:.*/)?settings\.xml"
 PRIVATE_SETTINGS = rb"PrinterName|PrinterSetup|PrintFaxName|CurrentDatabase\w*"
 RULES = [
     rule("creator", "names a person", XML, rb"(<dc:creator>)[^<]+(</dc:creator>)", rb"\1\2"),
@@ -48,7 +51,7 @@ RULES = [
     rule(
         "printer",
         "names the printer, computer or database",
-        r"settings\.xml",
+        SETTINGS,
         rb"(<config:config-item config:name=\"(?:"
         + PRIVATE_SETTINGS
         + rb")\" config:type=\"[^\"]*\">)"
@@ -58,7 +61,7 @@ RULES = [
     rule(
         "session id",
         "revision-session ids link documents edited together",
-        r"settings\.xml",
+        SETTINGS,
         rb"(<config:config-item config:name=\"Rsid(?:Root)?\" config:type=\"int\">)(?!0<)[^<]+(<)",
         rb"\g<1>0\g<2>",
     ),
@@ -147,14 +150,18 @@ def _hidden_findings(name: str, data: bytes) -> list[Finding]:
     ]
 
 
-def _meta_findings(data: bytes) -> list[Finding]:
+def _is_meta(name: str) -> bool:
+    return re.fullmatch(META, name) is not None
+
+
+def _meta_findings(name: str, data: bytes) -> list[Finding]:
     body = data.split(b"<office:meta>", 1)[-1] if b"<office:meta>" in data else b""
     out = [
-        Finding(f"ODF:meta.xml:{e}", t, "document properties")
+        Finding(f"ODF:{name}:{e}", t, "document properties")
         for e, t in xmlrules.element_values(body)
     ]
     if b"<meta:" in body and not out:
-        out.append(Finding("ODF:meta.xml", "statistics and properties", "document properties"))
+        out.append(Finding(f"ODF:{name}", "statistics and properties", "document properties"))
     return out
 
 
@@ -173,8 +180,8 @@ class OdfCleaner:
     def inspect(self, path: Path) -> list[Finding]:
         members, out = ziputil.read_members(path)
         for m in members:
-            if m.name == "meta.xml":
-                out += _meta_findings(m.data)
+            if _is_meta(m.name):
+                out += _meta_findings(m.name, m.data)
             else:
                 if m.name.endswith(".xml"):
                     out += _review_findings(m.name, m.data)
@@ -185,7 +192,7 @@ class OdfCleaner:
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         members, _ = ziputil.read_members(src)
         for m in members:
-            if m.name == "meta.xml":
+            if _is_meta(m.name):
                 m.data = _empty_meta(m.data)
             else:
                 if m.name.endswith(".xml"):
