@@ -12,7 +12,7 @@ OLDEST_STAMP := $(OLDEST)/.installed
 LOCK_VENV := .venv-lock
 
 # Debian packages the tests use as independent oracles (command -> package).
-TEST_TOOLS := fsck.fat:dosfstools mcopy:mtools exiftool:libimage-exiftool-perl \
+TEST_TOOLS := gs:ghostscript fsck.fat:dosfstools mcopy:mtools exiftool:libimage-exiftool-perl \
 	mat2:mat2 f3probe:f3 fusermount3:fuse3 pdftotext:poppler-utils qpdf:qpdf losetup:mount \
 	mkfs.ext2:e2fsprogs findmnt:util-linux lsblk:util-linux partx:util-linux \
 	zimcheck:zim-tools zimdump:zim-tools kiwix-serve:kiwix-tools \

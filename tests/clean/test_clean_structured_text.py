@@ -29,15 +29,6 @@ def _xmp() -> str:
     )
 
 
-def _eps() -> str:
-    return (
-        "%!PS-Adobe-3.0 EPSF-3.0\n"
-        f"%%Creator: {P('EpsCreator')}\n%%Title: {P('EpsTitle')}\n"
-        "%%CreationDate: 2019-03-04 05:06:07\n%%BoundingBox: 0 0 10 10\n%%EndComments\n"
-        "newpath 0 0 moveto 10 10 lineto stroke\nshowpage\n%%EOF\n"
-    )
-
-
 def _vcard() -> str:
     return (
         f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{P('VcardName')}\r\n"
@@ -81,7 +72,6 @@ def _kml() -> str:
 
 STRUCTURED = {
     "sidecar.xmp": (_xmp, "XMP sidecar"),
-    "figure.eps": (_eps, "PostScript"),
     "friend.vcf": (_vcard, "vCard"),
     "meeting.ics": (_ical, "iCalendar"),
     "sky.fits": (_fits, "FITS"),
@@ -92,7 +82,6 @@ STRUCTURED = {
 # What exiftool itself reads from each (the planted values are real metadata).
 EXIFTOOL_SHOWS = {
     "sidecar.xmp": "XmpCreator",
-    "figure.eps": "EpsCreator",
     "friend.vcf": "VcardName",
     "meeting.ics": "IcalOrganizer",
     "sky.fits": "FitsObserver",
@@ -182,7 +171,7 @@ def test_html_meta_dublin_core_and_tool_comments_removed(tmp_path):
     assert inspect_file(out) == []
 
 
-@pytest.mark.parametrize("name", ["sidecar.xmp", "figure.eps", "friend.vcf"])
+@pytest.mark.parametrize("name", ["sidecar.xmp", "meeting.ics", "friend.vcf"])
 def test_make_leaves_structured_text_off_with_the_reason(tmp_path, name):
     from sneakernet.errors import ItemFailed
     from sneakernet.library.catalog import Item

@@ -41,6 +41,7 @@ FORMAT_MODULES: tuple[str, ...] = (
     "asf",
     "zim",
     "rtf",
+    "eps",
     "ass",
     "svg",
     "subtitles",
