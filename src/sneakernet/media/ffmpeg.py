@@ -131,6 +131,10 @@ def run(
     else:
         argv = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
         returncode, stderr = _run_with_progress(argv, cwd, timeout, on_progress)
+    if returncode == -signal.SIGINT or (returncode == 255 and "received signal 2" in stderr):
+        # Ctrl-C reaches ffmpeg with the rest of the process group: the operator
+        # interrupted the batch, the item did not fail.
+        raise KeyboardInterrupt
     if returncode != 0:
         tail = " | ".join(line for line in stderr.strip().splitlines()[-3:])
         raise FfmpegError(f"ffmpeg failed (status {returncode}): {tail}")

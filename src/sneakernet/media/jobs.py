@@ -223,11 +223,14 @@ def _worker_progress(number: int, fraction: float) -> None:
         _QUEUE.put((number, fraction))
 
 
+INTERRUPTED = "interrupted"  # a worker saw Ctrl-C before the batch did
+
+
 def _run_in_worker(job: Job) -> ItemResult:
     try:
         return prepare_item(job, _worker_progress)
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
-        return ItemResult(job.number, str(job.src), "failed", reason="interrupted")
+        return ItemResult(job.number, str(job.src), "failed", reason=INTERRUPTED)
 
 
 def run_local(jobs: list[Job], workers: int, progress: ProgressSink) -> Iterator[ItemResult]:
@@ -253,7 +256,10 @@ def run_local(jobs: list[Job], workers: int, progress: ProgressSink) -> Iterator
                 except queue_module.Empty:
                     break
             for future in done:
-                yield future.result()
+                result = future.result()
+                if result.status == "failed" and result.reason == INTERRUPTED:
+                    raise KeyboardInterrupt  # the whole batch was interrupted, not this item
+                yield result
 
 
 # --- Dask ---------------------------------------------------------------------------
