@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -88,3 +89,16 @@ def assert_user_error(result: CliResult, *fragments: str) -> None:
     assert len(lines) == 1, result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, (fragment, result.stderr)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def interruptible_popen(*args, **kwargs) -> subprocess.Popen:
+    """Start a command the test will interrupt with SIGINT, as Ctrl-C in a terminal does.
+
+    A shell ignores SIGINT in what it starts in the background, and children inherit
+    that: without this, a test run started with `&` would see Ctrl-C do nothing.
+    """
+    return subprocess.Popen(*args, preexec_fn=_default_sigint, **kwargs)

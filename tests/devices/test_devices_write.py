@@ -13,7 +13,7 @@ from pathlib import Path
 
 from devices_helpers import fake_disk, loop_device, loop_file
 
-from conftest import run_cli
+from conftest import interruptible_popen, run_cli
 
 MIB = 1 << 20
 
@@ -94,7 +94,7 @@ def test_interrupted_write_stops_cleanly_and_never_looks_finished(tmp_path):
         fake_disk(tmp_path, "slow", claimed=16 * MIB, log=log, write_rate=2e6) as slow,
         loop_file(tmp_path, "fast", 16 * MIB) as fast,
     ):
-        proc = subprocess.Popen(
+        proc = interruptible_popen(
             [
                 sys.executable,
                 "-m",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from devices_helpers import fake_disk, loop_file
 
-from conftest import run_cli
+from conftest import interruptible_popen, run_cli
 from sneakernet.devices.discovery import root_disks
 from sneakernet.station import (
     ADDED,
@@ -145,7 +145,7 @@ def test_station_command_writes_a_drive_plugged_in_and_prints_totals(tmp_path):
     image = _image(tmp_path, 2 * MIB)
     log = tmp_path / "ops" / "station.log"
     log.parent.mkdir()
-    proc = subprocess.Popen(
+    proc = interruptible_popen(
         [
             sys.executable,
             "-m",

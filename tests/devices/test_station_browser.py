@@ -21,7 +21,7 @@ from pathlib import Path
 
 from devices_helpers import fake_disk, medium
 
-from conftest import require_tool
+from conftest import interruptible_popen, require_tool
 
 MIB = 1 << 20
 
@@ -29,7 +29,7 @@ MIB = 1 << 20
 @contextmanager
 def _station(tmp_path: Path, image: Path):
     log = tmp_path / "station.log"
-    proc = subprocess.Popen(
+    proc = interruptible_popen(
         [
             sys.executable,
             "-m",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -133,7 +135,6 @@ def test_the_terminal_view_takes_the_same_controls_as_keys(tmp_path):
     """Over a terminal (as over SSH): s, p and f drive the station; Ctrl-C ends it."""
     import fcntl
     import pty
-    import subprocess
     import sys
     import termios
 
@@ -161,7 +162,7 @@ def test_the_terminal_view_takes_the_same_controls_as_keys(tmp_path):
         stderr=side,
         env=env,
         start_new_session=True,
-        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # its terminal: ^C is SIGINT
+        preexec_fn=lambda: _own_terminal(fcntl, termios),  # its terminal: ^C is SIGINT
     )
     os.close(side)
     seen: list[str] = []
@@ -192,3 +193,9 @@ def test_the_terminal_view_takes_the_same_controls_as_keys(tmp_path):
     assert (tmp_path / "a.img").read_bytes()[: 2 * MIB] == image.read_bytes()
     out = "".join(seen)
     assert "done 1, already verified 0, failed 0 (none), fakes found 0" in out
+
+
+def _own_terminal(fcntl, termios) -> None:
+    """In the child: the pty becomes its terminal, and ^C interrupts it as in any terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # even when the tests run in the background
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mediagen import Clip, decode_all, make_clip
 
-from conftest import run_cli
+from conftest import interruptible_popen, run_cli
 from sneakernet.media.cache import PART_MARK
 from sneakernet.media.ffmpeg import ffmpeg_exe
 
@@ -116,7 +116,7 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
     sources, out, store = _slow_items(tmp_path)
     args = ["prepare", *map(str, sources), "-o", str(out), "--profile", "notel",
             "--cache", str(store), "--jobs", "2"]  # fmt: skip
-    proc = subprocess.Popen(
+    proc = interruptible_popen(
         [sys.executable, "-m", "sneakernet", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
