@@ -98,3 +98,23 @@ def survivors(path: Path, planted: list[str]) -> list[str]:
         if any(f in blob for f in forms) or s in tags:
             found.append(s)
     return found
+
+
+def cleaned_or_refused(src: Path, dst: Path) -> bytes | None:
+    """Clean a damaged file: a one-line refusal with nothing at `dst` (None), or a copy
+    that re-inspects clean (its bytes). The original is never changed."""
+    from sneakernet.clean import CleanError, clean_file, inspect_file
+
+    before = src.read_bytes()
+    try:
+        clean_file(src, dst)
+    except CleanError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        assert not dst.exists()
+        out = None
+    else:
+        left = [f for f in inspect_file(dst) if not f.kept]
+        assert left == [], f"the cleaned copy re-inspects with {left[0].field}"
+        out = dst.read_bytes()
+    assert src.read_bytes() == before
+    return out

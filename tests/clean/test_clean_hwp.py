@@ -11,11 +11,12 @@ import struct
 import olefile
 import pytest
 from cfbwrite import build, filetime, hwp_records, lpstr, noise, property_set
+from clean_checks import cleaned_or_refused
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_user_error, run_cli
-from sneakernet.clean import CleanError, clean_file, inspect_file
+from sneakernet.clean import CleanError, inspect_file
 from sneakernet.clean.formats.propset import FMTID_HWP, FMTID_SUMMARY
 
 AUTHOR = "작성자PlantAuthorQ"
@@ -144,12 +145,5 @@ def test_damaged_compound_files_fail_cleanly_or_come_out_clean(tmp_path_factory,
         inspect_file(src)
     except CleanError as exc:
         assert str(exc) and "\n" not in str(exc)
-    try:
-        clean_file(src, dst)
-    except CleanError as exc:
-        assert str(exc) and "\n" not in str(exc)
-        assert not dst.exists()
-    else:
-        assert [f for f in inspect_file(dst) if not f.kept] == []
-        assert AUTHOR.encode() not in dst.read_bytes()
-    assert src.read_bytes() == damaged
+    out = cleaned_or_refused(src, dst)
+    assert out is None or AUTHOR.encode() not in out

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from clean_checks import cleaned_or_refused
 from clean_corpus import build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sneakernet.clean import CleanError, clean_file, inspect_file
+from sneakernet.clean import CleanError, inspect_file
 
 KINDS = [
     "jpeg",
@@ -51,14 +52,7 @@ def _try(tmp: Path, data: bytes) -> None:
         inspect_file(src)
     except CleanError as exc:
         assert str(exc)
-    try:
-        clean_file(src, dst)
-    except CleanError as exc:
-        assert str(exc) and "\n" not in str(exc)
-        assert not dst.exists()
-    else:
-        left = [f for f in inspect_file(dst) if not f.kept]
-        assert left == [], f"the cleaned copy re-inspects with {left[0].field}"
+    cleaned_or_refused(src, dst)
     assert src.read_bytes() == data
     assert sorted(p.name for p in tmp.iterdir()) in (["damaged"], ["damaged", "out"])
 

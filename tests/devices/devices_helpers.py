@@ -126,3 +126,18 @@ def medium(tmp_path: Path, name: str) -> Path:
 def read_writes(log: Path) -> list[tuple[int, int, int]]:
     """An emulated drive's write log: (offset, length, held non-zero bytes) per request."""
     return [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
+
+
+def random_image(tmp_path: Path, size: int) -> Path:
+    """A card image of `size` random bytes (`card.img`): any wrong byte on a drive shows."""
+    path = tmp_path / "card.img"
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def wait_for(cond, timeout: float = 120) -> None:
+    """Poll `cond` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

@@ -11,17 +11,11 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from devices_helpers import fake_disk, loop_device, loop_file
+from devices_helpers import fake_disk, loop_device, loop_file, random_image
 
 from conftest import interruptible_popen, run_cli
 
 MIB = 1 << 20
-
-
-def _image(tmp_path: Path, size: int) -> Path:
-    path = tmp_path / "card.img"
-    path.write_bytes(os.urandom(size))
-    return path
 
 
 def _backing_holds(backing: Path, image: bytes, size: int) -> None:
@@ -32,7 +26,7 @@ def _backing_holds(backing: Path, image: bytes, size: int) -> None:
 
 
 def test_write_three_devices_at_once_reads_back_image_then_zeros(tmp_path):
-    image = _image(tmp_path, 5 * MIB + 12345)  # not a multiple of any block size
+    image = random_image(tmp_path, 5 * MIB + 12345)  # not a multiple of any block size
     sizes = [24 * MIB, 32 * MIB, 40 * MIB]
     with ExitStack() as stack:
         devs = []
@@ -54,7 +48,7 @@ def test_write_three_devices_at_once_reads_back_image_then_zeros(tmp_path):
 
 
 def test_verify_reports_first_bad_offset(tmp_path):
-    image = _image(tmp_path, 3 * MIB)
+    image = random_image(tmp_path, 3 * MIB)
     with loop_file(tmp_path, "dev", 8 * MIB) as dev:
         assert run_cli("write", image, dev, "--yes", "--probe", "none").code == 0
         bad = 5 * MIB + 777  # in the zero tail
@@ -71,7 +65,7 @@ def test_verify_reports_first_bad_offset(tmp_path):
 
 def test_first_mib_is_written_last(tmp_path):
     """A write log kept by the emulated drive shows the head's real data comes last."""
-    image = _image(tmp_path, 2 * MIB)
+    image = random_image(tmp_path, 2 * MIB)
     log = tmp_path / "writes.log"
     with fake_disk(tmp_path, "logged", claimed=16 * MIB, log=log) as dev:
         result = run_cli("write", image, dev, "--yes", "--probe", "none")
@@ -88,7 +82,7 @@ def test_first_mib_is_written_last(tmp_path):
 
 
 def test_interrupted_write_stops_cleanly_and_never_looks_finished(tmp_path):
-    image = _image(tmp_path, 6 * MIB)
+    image = random_image(tmp_path, 6 * MIB)
     log = tmp_path / "writes.log"
     with (
         fake_disk(tmp_path, "slow", claimed=16 * MIB, log=log, write_rate=2e6) as slow,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from devices_helpers import fake_disk, loop_file
+from devices_helpers import fake_disk, loop_file, random_image, wait_for
 
 from conftest import interruptible_popen, run_cli
 from sneakernet.devices.discovery import root_disks
@@ -27,19 +25,6 @@ from sneakernet.station import (
 )
 
 MIB = 1 << 20
-
-
-def _image(tmp_path: Path, size: int) -> Path:
-    path = tmp_path / "card.img"
-    path.write_bytes(os.urandom(size))
-    return path
-
-
-def _wait_for(cond, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 _seen: dict[int, str] = {}
@@ -71,7 +56,7 @@ class _Running:
 
 
 def test_drives_attached_while_running_are_written_and_a_fake_is_caught(tmp_path):
-    image = _image(tmp_path, 3 * MIB + 4096)
+    image = random_image(tmp_path, 3 * MIB + 4096)
     log = tmp_path / "station.log"
     running = _Running(image, log)
     try:
@@ -82,7 +67,7 @@ def test_drives_attached_while_running_are_written_and_a_fake_is_caught(tmp_path
                 fake_disk(tmp_path, "fake", claimed=64 * MIB, real=16 * MIB, mode="limbo")
             )
             station = running.station
-            _wait_for(lambda: len(station.finished) >= 3)
+            wait_for(lambda: len(station.finished) >= 3)
             results = {d.path: d for d in station.finished}
             assert results[first].result == "done", results[first].to_json()
             assert results[second].result == "done", results[second].to_json()
@@ -96,7 +81,7 @@ def test_drives_attached_while_running_are_written_and_a_fake_is_caught(tmp_path
 
             # Plugged in again: recognised by reading it, not rewritten.
             station.handle(DriveEvent(ADDED, first, "again"))
-            _wait_for(lambda: len(station.finished) >= 4)
+            wait_for(lambda: len(station.finished) >= 4)
             again = station.finished[-1]
             assert again.result == ALREADY
             assert "write" not in again.state.phases
@@ -112,11 +97,11 @@ def test_drives_attached_while_running_are_written_and_a_fake_is_caught(tmp_path
 
 
 def test_a_drive_removed_mid_write_is_pulled_not_done(tmp_path):
-    image = _image(tmp_path, 24 * MIB)
+    image = random_image(tmp_path, 24 * MIB)
     station = Station(image, log_path=tmp_path / "station.log", ports=f"{tmp_path}/*")
     with fake_disk(tmp_path, "slow", claimed=32 * MIB, write_rate=8e6, read_rate=30e6) as dev:
         station.handle(DriveEvent(ADDED, dev, "p1"))
-        _wait_for(
+        wait_for(
             lambda: (
                 station.drives[dev].state.phase == "write" and station.drives[dev].state.done > 0
             )
@@ -130,7 +115,7 @@ def test_a_drive_removed_mid_write_is_pulled_not_done(tmp_path):
 
 
 def test_the_system_disk_is_ignored_and_never_opened(tmp_path):
-    image = _image(tmp_path, MIB)
+    image = random_image(tmp_path, MIB)
     station = Station(image)
     disks = sorted(root_disks())
     assert disks, "no disk holds / here"
@@ -142,7 +127,7 @@ def test_the_system_disk_is_ignored_and_never_opened(tmp_path):
 
 
 def test_station_command_writes_a_drive_plugged_in_and_prints_totals(tmp_path):
-    image = _image(tmp_path, 2 * MIB)
+    image = random_image(tmp_path, 2 * MIB)
     log = tmp_path / "ops" / "station.log"
     log.parent.mkdir()
     proc = interruptible_popen(
@@ -162,9 +147,9 @@ def test_station_command_writes_a_drive_plugged_in_and_prints_totals(tmp_path):
         text=True,
     )
     try:
-        _wait_for(lambda: proc.poll() is not None or "station:" in _peek(proc), 60)
+        wait_for(lambda: proc.poll() is not None or "station:" in _peek(proc), 60)
         with loop_file(tmp_path, "drive", 16 * MIB):
-            _wait_for(lambda: log.exists() and "\tdone\t" in log.read_text(), 30)
+            wait_for(lambda: log.exists() and "\tdone\t" in log.read_text(), 30)
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=60)
     finally:
@@ -183,7 +168,7 @@ def test_station_refuses_a_missing_image(tmp_path):
 
 
 def test_six_throttled_drives_one_slow_one_failing_each_at_its_own_pace(tmp_path):
-    image = _image(tmp_path, 6 * MIB)
+    image = random_image(tmp_path, 6 * MIB)
     station = Station(image, log_path=tmp_path / "station.log", ports=f"{tmp_path}/*")
     throttle = {"write_rate": 20e6, "read_rate": 80e6}
     with ExitStack() as stack:
@@ -217,7 +202,7 @@ def test_six_throttled_drives_one_slow_one_failing_each_at_its_own_pace(tmp_path
 
 def test_a_loop_device_is_written_only_when_ports_names_it(tmp_path):
     """A loop device is someone's file: without --ports naming it, the station leaves it be."""
-    image = _image(tmp_path, MIB)
+    image = random_image(tmp_path, MIB)
     with loop_file(tmp_path, "someone", 8 * MIB) as dev:
         before = (tmp_path / "someone.img").read_bytes()
         station = Station(image)

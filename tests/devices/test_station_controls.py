@@ -6,30 +6,16 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 
-from devices_helpers import fake_disk, loop_file
+from devices_helpers import fake_disk, loop_file, random_image, wait_for
 
 from sneakernet.station import ADDED, REMOVED, DriveEvent, Mode, Station
 
 MIB = 1 << 20
 
 
-def _image(tmp_path: Path, size: int) -> Path:
-    path = tmp_path / "card.img"
-    path.write_bytes(os.urandom(size))
-    return path
-
-
-def _wait_for(cond, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_station_not_started_writes_nothing_until_start(tmp_path):
-    image = _image(tmp_path, 2 * MIB)
+    image = random_image(tmp_path, 2 * MIB)
     station = Station(image, ports=f"{tmp_path}/*", mode=Mode.READY)
     with loop_file(tmp_path, "a", 8 * MIB) as dev:
         station.handle(DriveEvent(ADDED, dev, "p1"))
@@ -48,7 +34,7 @@ def test_a_station_not_started_writes_nothing_until_start(tmp_path):
 
 
 def test_a_drive_pulled_while_waiting_is_forgotten(tmp_path):
-    image = _image(tmp_path, MIB)
+    image = random_image(tmp_path, MIB)
     station = Station(image, ports=f"{tmp_path}/*", mode=Mode.READY)
     with loop_file(tmp_path, "a", 4 * MIB) as dev:
         station.handle(DriveEvent(ADDED, dev, "p1"))
@@ -59,12 +45,12 @@ def test_a_drive_pulled_while_waiting_is_forgotten(tmp_path):
 
 
 def test_pause_holds_a_write_and_start_carries_it_on(tmp_path):
-    image = _image(tmp_path, 20 * MIB)
+    image = random_image(tmp_path, 20 * MIB)
     station = Station(image, ports=f"{tmp_path}/*")
     with fake_disk(tmp_path, "slow", claimed=24 * MIB, write_rate=8e6, read_rate=40e6) as dev:
         station.handle(DriveEvent(ADDED, dev, "p1"))
         state = station.drives[dev].state
-        _wait_for(lambda: state.phase == "write" and state.done > 0)
+        wait_for(lambda: state.phase == "write" and state.done > 0)
         station.pause()
         assert station.mode is Mode.PAUSED
         time.sleep(1.5)  # the chunk under way when paused (8 MiB at 8 MB/s) may still land
@@ -81,7 +67,7 @@ def test_pause_holds_a_write_and_start_carries_it_on(tmp_path):
 
 
 def test_finish_lets_current_drives_finish_and_takes_no_new_one(tmp_path):
-    image = _image(tmp_path, 8 * MIB)
+    image = random_image(tmp_path, 8 * MIB)
     station = Station(image, ports=f"{tmp_path}/*")
     with (
         fake_disk(tmp_path, "slow", claimed=16 * MIB, write_rate=8e6, read_rate=40e6) as first,
@@ -89,7 +75,7 @@ def test_finish_lets_current_drives_finish_and_takes_no_new_one(tmp_path):
     ):
         station.handle(DriveEvent(ADDED, first, "p1"))
         state = station.drives[first].state
-        _wait_for(lambda: state.phase == "write" and state.done > 0)
+        wait_for(lambda: state.phase == "write" and state.done > 0)
         station.pause()
         station.finish()  # also resumes the paused drive
         station.handle(DriveEvent(ADDED, late, "p2"))
@@ -103,7 +89,7 @@ def test_finish_lets_current_drives_finish_and_takes_no_new_one(tmp_path):
 
 
 def test_a_finished_drive_taken_out_leaves_its_port_empty(tmp_path):
-    image = _image(tmp_path, MIB)
+    image = random_image(tmp_path, MIB)
     station = Station(image, ports=f"{tmp_path}/*")
     with loop_file(tmp_path, "a", 4 * MIB) as dev:
         station.handle(DriveEvent(ADDED, dev, "p1"))
@@ -138,7 +124,7 @@ def test_the_terminal_view_takes_the_same_controls_as_keys(tmp_path):
     import sys
     import termios
 
-    image = _image(tmp_path, 2 * MIB)
+    image = random_image(tmp_path, 2 * MIB)
     log = tmp_path / "station.log"
     main, side = pty.openpty()
     os.set_blocking(main, True)

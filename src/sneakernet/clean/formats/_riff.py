@@ -1,4 +1,5 @@
-"""RIFF chunk lists (WAV, AVI): where each chunk sits, without reading payloads."""
+"""RIFF chunk lists (WAV, AVI), and their big-endian IFF twin (AIFF): where each chunk
+sits, without reading payloads."""
 
 from __future__ import annotations
 
@@ -25,14 +26,22 @@ class Chunk:
 
 
 def chunks(
-    f: BinaryIO, start: int, end: int, what: str, sizes: dict[bytes, int] | None = None
+    f: BinaryIO,
+    start: int,
+    end: int,
+    what: str,
+    sizes: dict[bytes, int] | None = None,
+    byte_order: str = "<",
 ) -> list[Chunk]:
-    """The chunks between start and end; `sizes` overrides 0xFFFFFFFF sizes (RF64)."""
+    """The chunks between start and end; `sizes` overrides 0xFFFFFFFF sizes (RF64).
+
+    `byte_order` is ">" for IFF files (AIFF), whose chunk sizes are big-endian.
+    """
     found = []
     pos = start
     while pos + 8 <= end:
         f.seek(pos)
-        kind, size = struct.unpack("<4sI", f.read(8))
+        kind, size = struct.unpack(byte_order + "4sI", f.read(8))
         if size == 0xFFFFFFFF and sizes and kind in sizes:
             size = sizes[kind]
         chunk = Chunk(kind, pos, size)

@@ -16,17 +16,15 @@ re-aligning the blocks, so such a file is refused with that reason.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import aacfill, audiotags
-from sneakernet.clean.formats._output import COPY_CHUNK, atomic_output, reader
+from sneakernet.clean.formats import _framed, aacfill, audiotags
+from sneakernet.clean.formats._output import atomic_output, reader
 
 _WHY_TAG = "tags can name people, sources, dates and software"
 _WHY_FILL = "names the encoder and its version"
-_RESYNC_WINDOW = 64 * 1024  # how far past the tags the first frame may sit
 
 
 @dataclass(frozen=True)
@@ -62,70 +60,21 @@ def with_length(frame: bytes, length: int) -> bytes:
     return bytes(head) + frame[7:]
 
 
-def _first_frame(head: bytes) -> int | None:
-    """Offset of the first ADTS frame that another frame (or the end) follows."""
-    pos = head.find(b"\xff")
-    while 0 <= pos <= len(head) - 7:
-        header = adts_header(head[pos : pos + 7])
-        if header is not None:
-            following = head[pos + header.length : pos + header.length + 7]
-            if len(following) < 7 or adts_header(following) is not None:
-                return pos
-        pos = head.find(b"\xff", pos + 1)
-    return None
+ADTS = _framed.FrameFormat(adts_header, 7)
 
 
-@dataclass
-class _Layout:
-    tags: list[audiotags.Tag]
-    audio_start: int
-    audio_end: int  # end of the last whole frame
-    tags_start: int  # where trailing tags begin
-    junk: int  # bytes between the leading tags and the first frame
+def _layout(path: Path) -> _framed.Layout:
+    return _framed.layout(
+        ADTS, path, "AAC",
+        "not an ADTS AAC file: no AAC frame where the audio should start",
+        "truncated ADTS AAC file: not one whole frame",
+    )  # fmt: skip
 
 
-def _layout(path: Path) -> _Layout:
-    size = os.stat(path).st_size
-    if size == 0:
-        raise CleanError("empty file: nothing to clean")
-    with open(path, "rb") as f:
-        read_at = reader(f)
-        try:
-            front = audiotags.leading_tags(read_at, size)
-            start = front[-1].end if front else 0
-            back = audiotags.trailing_tags(read_at, start, size)
-        except ValueError as exc:
-            raise CleanError(f"corrupt AAC tag: {exc}") from None
-        tags_start = back[-1].start if back else size
-        junk = _first_frame(read_at(start, _RESYNC_WINDOW))
-        if junk is None:
-            raise CleanError("not an ADTS AAC file: no AAC frame where the audio should start")
-        end = start + junk
-        for at, header in _frames(read_at, start + junk, tags_start):
-            end = at + header.length
-        if end == start + junk:
-            raise CleanError("truncated ADTS AAC file: not one whole frame")
-        return _Layout(front + back, start + junk, end, tags_start, junk)
-
-
-def _frames(read_at, start: int, limit: int):
-    """(offset, header) of each whole frame in the run starting at `start`."""
-    pos = start
-    block_at, block = start, read_at(start, COPY_CHUNK)
-    while pos < limit:
-        if pos + 7 > block_at + len(block):
-            block_at, block = pos, read_at(pos, COPY_CHUNK)
-        header = adts_header(block[pos - block_at : pos - block_at + 7])
-        if header is None or pos + header.length > limit:
-            return
-        yield pos, header
-        pos += header.length
-
-
-def _each_frame(f, layout: _Layout):
+def _each_frame(f, layout: _framed.Layout):
     """(header, frame bytes) of every frame, in order."""
     read_at = reader(f)
-    for at, header in _frames(read_at, layout.audio_start, layout.audio_end):
+    for at, header in _framed.frames(ADTS, read_at, layout.audio_start, layout.audio_end):
         yield header, read_at(at, header.length)
 
 
@@ -154,7 +103,7 @@ class AdtsCleaner:
         head = audiotags.after_leading_tags(head, path)
         header = adts_header(head[:7])
         if header is None:
-            return tagged and _first_frame(head) is not None
+            return tagged and _framed.first_frame(ADTS, head) is not None
         following = head[header.length : header.length + 7]
         if len(following) >= 7:
             return adts_header(following) is not None or following.startswith(
@@ -174,17 +123,7 @@ class AdtsCleaner:
         if texts:
             more = f" (in {len(texts)} frames)" if len(texts) > 1 else ""
             findings.append(Finding("AAC:encoder string", shorten(texts[0]) + more, _WHY_FILL))
-        if layout.junk:
-            findings.append(
-                Finding("File:DataBeforeAudio", f"{layout.junk} bytes before the first frame",
-                        "hidden bytes a player skips but a hex editor shows")
-            )  # fmt: skip
-        if layout.audio_end < layout.tags_start:
-            findings.append(
-                Finding("File:TrailingData", f"{layout.tags_start - layout.audio_end} bytes after the last frame",
-                        "hidden bytes a player ignores but a hex editor shows")
-            )  # fmt: skip
-        return findings
+        return findings + _framed.hidden_bytes(layout)
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         layout = _layout(src)

@@ -13,33 +13,18 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
 from sneakernet.clean.formats import audiotags
 from sneakernet.clean.formats._output import atomic_output, copy_range
+from sneakernet.clean.formats._riff import Chunk, chunks
 
 _KEPT = (b"COMM", b"SSND", b"FVER", b"INST")
 _MUSIC = (b"NAME", b"AUTH")
 _TEXT = {b"NAME": "title", b"AUTH": "author", b"(c) ": "copyright", b"ANNO": "annotation"}
 _WHY = "text chunks and tags can name people, places, dates and software"
-
-
-@dataclass(frozen=True)
-class Chunk:
-    id: bytes
-    offset: int  # of the 8-byte header
-    size: int  # payload size as declared (without the pad byte)
-
-    @property
-    def data(self) -> int:
-        return self.offset + 8
-
-    @property
-    def end(self) -> int:
-        return self.offset + 8 + self.size + (self.size & 1)
 
 
 def _layout(f: BinaryIO) -> tuple[bytes, list[Chunk], int]:
@@ -51,16 +36,7 @@ def _layout(f: BinaryIO) -> tuple[bytes, list[Chunk], int]:
     end = 8 + struct.unpack_from(">I", head, 4)[0]
     if end > size:
         raise CleanError(f"truncated AIFF: the header promises {end} bytes, the file has {size}")
-    found = []
-    pos = 12
-    while pos + 8 <= end:
-        f.seek(pos)
-        kind, length = struct.unpack(">4sI", f.read(8))
-        chunk = Chunk(kind, pos, length)
-        if chunk.data + length > end:
-            raise CleanError(f"truncated AIFF: chunk {kind!r} at byte {pos} runs past the end")
-        found.append(chunk)
-        pos = chunk.end
+    found = chunks(f, 12, end, "AIFF", byte_order=">")
     ids = [c.id for c in found]
     if ids.count(b"COMM") != 1 or ids.count(b"SSND") > 1:
         raise CleanError("corrupt AIFF: there must be one COMM chunk and at most one SSND")

@@ -12,14 +12,13 @@ artist, album and track number only.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sneakernet.clean.base import CleanError, CleanOptions, Finding, shorten
-from sneakernet.clean.formats import audiotags
-from sneakernet.clean.formats._output import COPY_CHUNK, atomic_output, reader
+from sneakernet.clean.formats import _framed, audiotags
+from sneakernet.clean.formats._output import atomic_output
 
 _BITRATES = {
     (3, 3): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
@@ -89,72 +88,22 @@ def lame_encoder_offset(frame: bytes, header: FrameHeader) -> int | None:
     return pos
 
 
-@dataclass
-class _Layout:
-    tags: list[audiotags.Tag]
-    audio_start: int
-    audio_end: int  # end of the last whole frame
-    tags_start: int  # where trailing tags begin (audio_end <= tags_start)
-    first_frame: bytes
-    junk: int = 0  # bytes between the tags and the first frame, dropped
+MP3 = _framed.FrameFormat(frame_header, 4)
 
 
-def _layout(path: Path) -> _Layout:
-    size = os.stat(path).st_size
-    if size == 0:
-        raise CleanError("empty file: nothing to clean")
-    with open(path, "rb") as f:
-        read_at = reader(f)
-        try:
-            front = audiotags.leading_tags(read_at, size)
-            start = front[-1].end if front else 0
-            back = audiotags.trailing_tags(read_at, start, size)
-        except ValueError as exc:
-            raise CleanError(f"corrupt MP3 tag: {exc}") from None
-        tags_start = back[-1].start if back else size
-        audio = _first_frame(read_at(start, _RESYNC_WINDOW))
-        if audio is None:
-            raise CleanError("not an MP3: no MPEG audio frame where the audio should start")
-        first = frame_header(read_at(start + audio, 4))
-        assert first is not None
-        end = _walk_frames(read_at, start + audio, tags_start)
-        if end == start + audio:
-            raise CleanError("truncated MP3: not one whole audio frame")
-        layout = _Layout(
-            front + back, start + audio, end, tags_start, read_at(start + audio, first.length)
-        )
-        layout.junk = audio
-        return layout
+def _layout(path: Path) -> _framed.Layout:
+    return _framed.layout(
+        MP3, path, "MP3",
+        "not an MP3: no MPEG audio frame where the audio should start",
+        "truncated MP3: not one whole audio frame",
+    )  # fmt: skip
 
 
-_RESYNC_WINDOW = 64 * 1024  # how far past the tags the first frame may sit
-
-
-def _first_frame(head: bytes) -> int | None:
-    """Offset of the first frame that another frame follows (junk before it is skipped)."""
-    pos = head.find(b"\xff")
-    while 0 <= pos < len(head) - 4:
-        header = frame_header(head[pos : pos + 4])
-        if header is not None:
-            following = head[pos + header.length : pos + header.length + 4]
-            if len(following) < 4 or frame_header(following) is not None:
-                return pos
-        pos = head.find(b"\xff", pos + 1)
-    return None
-
-
-def _walk_frames(read_at, start: int, limit: int) -> int:
-    """End of the last whole frame in a run of consecutive frames from `start`."""
-    pos = start
-    block_at, block = start, read_at(start, COPY_CHUNK)
-    while pos < limit:
-        if pos + 4 > block_at + len(block):
-            block_at, block = pos, read_at(pos, COPY_CHUNK)
-        header = frame_header(block[pos - block_at : pos - block_at + 4])
-        if header is None or pos + header.length > limit:
-            break
-        pos += header.length
-    return pos
+def _first_frame(audio: bytes | bytearray) -> bytes:
+    """The first frame of the audio (a Xing/Info frame in many files)."""
+    header = frame_header(bytes(audio[:4]))
+    assert header is not None  # the layout starts the audio at a frame
+    return bytes(audio[: header.length])
 
 
 class Mp3Cleaner:
@@ -171,7 +120,7 @@ class Mp3Cleaner:
         if not head:
             return tagged  # an ID3 tag cut short: almost surely an MP3, let clean say so
         if tagged and frame_header(head[:4]) is None:
-            return _first_frame(head) is not None  # junk between the tag and the audio
+            return _framed.first_frame(MP3, head) is not None  # junk between tag and audio
         header = frame_header(head[:4])
         if header is None or (not tagged and (head[1] >> 1) & 3 == 3):
             return False
@@ -185,28 +134,19 @@ class Mp3Cleaner:
     def inspect(self, path: Path) -> list[Finding]:
         layout = _layout(path)
         findings = audiotags.tag_findings(layout.tags, _WHY_TAG)
-        header = frame_header(layout.first_frame)
-        at = lame_encoder_offset(layout.first_frame, header) if header else None
-        if at is not None and layout.first_frame[at : at + 9] != NEUTRAL_ENCODER:
-            name = layout.first_frame[at : at + 9]
-            findings.append(
-                Finding("MPEG:Encoder", shorten(name), "names the encoder and its version")
-            )
         with open(path, "rb") as f:
-            hidden = ancillary_text(bytes(_audio(f, layout)))
+            audio = bytes(_audio(f, layout))
+        first = _first_frame(audio)
+        header = frame_header(first)
+        at = lame_encoder_offset(first, header) if header else None
+        if at is not None and first[at : at + 9] != NEUTRAL_ENCODER:
+            findings.append(
+                Finding("MPEG:Encoder", shorten(first[at : at + 9]), "names the encoder and its version")
+            )  # fmt: skip
+        hidden = ancillary_text(audio)
         if hidden:
             findings.append(ancillary_finding(hidden))
-        if layout.junk:
-            findings.append(
-                Finding("File:DataBeforeAudio", f"{layout.junk} bytes before the first frame",
-                        "hidden bytes a player skips but a hex editor shows")
-            )  # fmt: skip
-        if layout.audio_end < layout.tags_start:
-            findings.append(
-                Finding("File:TrailingData", f"{layout.tags_start - layout.audio_end} bytes after the last frame",
-                        "hidden bytes a player ignores but a hex editor shows")
-            )  # fmt: skip
-        return findings
+        return findings + _framed.hidden_bytes(layout)
 
     def clean(self, src: Path, dst: Path, options: CleanOptions) -> None:
         layout = _layout(src)
@@ -214,13 +154,13 @@ class Mp3Cleaner:
             if options.keep_music_tags:
                 out.write(audiotags.build_id3v23(audiotags.music_fields(layout.tags)))
             audio = _audio(f, layout)
-            first = _neutral_first_frame(layout.first_frame)
+            first = _neutral_first_frame(_first_frame(audio))
             audio[: len(first)] = first
             blank_ancillary(audio)
             out.write(audio)
 
 
-def _audio(f, layout: _Layout) -> bytearray:
+def _audio(f, layout: _framed.Layout) -> bytearray:
     f.seek(layout.audio_start)
     audio = bytearray(f.read(layout.audio_end - layout.audio_start))
     if len(audio) != layout.audio_end - layout.audio_start:
