@@ -7,6 +7,7 @@ CleanError, and a failed clean leaves no output behind.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -74,8 +75,9 @@ def _check_clean_output(dst: Path, options: CleanOptions) -> None:
         assert left == [], f"cleaned copy still shows {left[0].field}"
 
 
+# CLEAN_FUZZ_EXAMPLES=3000 for a longer search before a release.
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=int(os.environ.get("CLEAN_FUZZ_EXAMPLES", "100")), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_damaged_files_are_refused_cleanly(name: str, data: st.DataObject) -> None:
     original = _corpus()[name]

@@ -146,10 +146,14 @@ def _values(guid: bytes, body: bytes) -> list[tuple[str, str]]:
 
 def _metadata_records(body: bytes) -> list[tuple[str, int, bytes, bytes]]:
     """(name, data type, data, the record's bytes) of a Metadata (Library) object."""
+    if len(body) < 2:
+        raise CleanError("corrupt ASF: a metadata object cut short")
     (count,) = struct.unpack_from("<H", body)
     pos = 2
     found = []
     for _ in range(count):
+        if pos + 12 > len(body):
+            raise CleanError("corrupt ASF: a metadata record runs past its object")
         _lang, _stream, n, kind, m = struct.unpack_from("<HHHHI", body, pos)
         end = pos + 12 + n + m
         if end > len(body):
