@@ -26,8 +26,8 @@ def test_estimates_follow_the_profile():
     notel = load_profiles().get("notel")
     hour = 3600.0
     rip = estimate_card_size("video", 6 * 10**9, hour, notel)
-    # 1200 kbit/s typical video + 128 kbit/s audio for an hour, plus container overhead.
-    assert rip == pytest.approx(hour * 1_328_000 / 8 * 1.015, rel=0.001)
+    # 1200 kbit/s typical video + 96 kbit/s audio for an hour, plus container overhead.
+    assert rip == pytest.approx(hour * 1_296_000 / 8 * 1.015, rel=0.001)
     small = estimate_card_size("video", 300 * 10**6, hour, notel)  # already below the rate
     assert small <= 300 * 10**6 * 1.02
     song = estimate_card_size("audio", 40 * 10**6, 200.0, load_profiles().get("music"))

@@ -155,7 +155,9 @@ def test_card_short_of_ten_films_takes_ten_with_one_at_a_lower_rung(films, worth
     notel = load_profiles().get("notel").video
     lowered = next(f for f in files if f["rung"])
     assert lowered["size"] < full[0] and lowered["vmaf"] < roomy[0]["vmaf"]
-    assert lowered["setting"] == f"crf {notel.crf + notel.rungs[lowered['rung'] - 1].step:g}"
+    step = notel.rungs[lowered["rung"] - 1].step
+    assert lowered["setting"] == f"VMAF floor {notel.vmaf_floor - step:g}"  # the floor goes down
+    assert lowered["vmaf"] == notel.vmaf_floor - step
     assert all(f["size"] >= _min_bytes(SECONDS) for f in files)  # never below the minimum
     # People see the rung and its VMAF.
     shown = run_cli("plan", "--size", str(size), cwd=project)
@@ -233,7 +235,7 @@ def test_make_prepares_each_film_once_at_the_rung_the_plan_chose(tmp_path):
 
 
 def test_the_rung_setting_reaches_the_encode_and_the_cache_key(tmp_path):
-    """Rung 1 of notel is CRF + 3 with the cap scaled: a different, smaller encode."""
+    """Rung 1 of notel is its VMAF floor - 3 with the cap scaled: a different, smaller encode."""
     from dataclasses import replace
 
     from sneakernet.library.catalog import Item
@@ -256,8 +258,8 @@ def test_the_rung_setting_reaches_the_encode_and_the_cache_key(tmp_path):
         sizes[level] = done.size
         assert done.path.name.endswith("-r1.mp4" if level else "ab.mp4")
     assert sizes[1] < sizes[0] * 0.9, sizes
-    media = [p for p in (tmp_path / "media" / "objects").rglob("*") if p.is_file()]
-    assert len(media) == 2  # two cache keys: the rung's CRF is part of it
+    media = list((tmp_path / "media" / "objects").rglob("*.mp4"))
+    assert len(media) == 2  # two cache keys: the rung's floor is part of it
 
 
 def test_a_prepared_film_is_planned_with_the_vmaf_measured_on_it(tmp_path):
@@ -281,7 +283,7 @@ def test_a_prepared_film_is_planned_with_the_vmaf_measured_on_it(tmp_path):
     (measured,) = with_estimates([item], "notel")
     assert measured.rungs[-1].vmaf == 91.25 and measured.rungs[-1].vmaf_measured
     (f,) = make_plan([measured], PlanOptions(size=CARD)).cards[0].files
-    assert f.rung == 0 and vmaf_text(f) == "93.0~"  # room for the better rung: an estimate
+    assert f.rung == 0 and vmaf_text(f) == "90.0~"  # the better rung: its floor, an estimate
     measured.rungs = measured.rungs[-1:]
     (f,) = make_plan([measured], PlanOptions(size=CARD)).cards[0].files
     assert f.rung == 1 and vmaf_text(f) in ("91.2", "91.3")  # measured: no ~

@@ -16,7 +16,7 @@ def test_profiles_lists_builtins_and_user_files(tmp_path):
     assert {"notel", "notel-avi", "phone", "pc", "music", "ebook"} <= set(profiles)
     notel = profiles["notel"]
     assert notel["container"] == "mp4" and notel["video"]["level"] == 3.1
-    assert notel["video"]["max_width"] == 720 and notel["audio"]["bitrate"] == "128k"
+    assert notel["video"]["max_width"] == 720 and notel["audio"]["bitrate"] == "96k"
     assert notel["max_file_size"] < 4 * 2**30 + 1
     custom = tmp_path / "tiny.toml"
     custom.write_text(

@@ -135,3 +135,53 @@ def test_fit_under_a_cap_takes_the_cheapest_crf_of_the_plateau():
     capped = [(14.0, 83.0), (20.0, 82.9), (27.0, 80.0), (34.0, 75.0)]
     crf = fit_crf(capped, 90.0, margin=0.0)
     assert 20.0 <= crf <= 21.0, crf
+
+
+def test_a_film_whose_samples_fail_is_still_made_at_the_profiles_crf(tmp_path, monkeypatch):
+    """A file the search cannot sample (ffmpeg refuses a segment) is not lost:
+    it is encoded at the profile's own CRF, and the note says why."""
+    from sneakernet.media import ffmpeg as ff
+    from sneakernet.media import quality, transcode
+    from sneakernet.media.probe import probe
+    from sneakernet.media.profiles import load_profiles
+
+    src = tmp_path / "talking.mkv"
+    ffmpeg("-f", "lavfi", "-i", SOURCES["talking"], "-c:v", "ffv1", "-pix_fmt", "yuv420p", str(src))
+
+    def refuse(*args, **kwargs):
+        raise ff.FfmpegError("ffmpeg failed (status 234): matches no streams")
+
+    monkeypatch.setattr(quality, "search_crf", refuse)
+    profile = load_profiles().get("notel")
+    assert profile.video.vmaf_floor is not None  # the default profile searches per title
+    info = probe(src)
+    plan = transcode.make_plan(info, profile, transcode.PrepareOptions())
+    dst = tmp_path / "out.mp4"
+    transcode.produce(info, profile, plan, transcode.PrepareOptions(), dst, tmp_path)
+    assert plan.crf is None and plan.measured_vmaf is None
+    assert any("quality search failed" in note for note in plan.notes), plan.notes
+    with av.open(str(dst)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 150
+
+
+def test_the_notel_profile_sizes_each_film_by_its_floor(tmp_path):
+    """The default profile: still slides are encoded at a higher CRF than moving
+    animation, and both reach notel's floor on the whole output. (Full-frame noise
+    would not: notel's bitrate cap, what its players take, holds it below.)"""
+    from sneakernet.media.profiles import load_profiles
+
+    floor = load_profiles().get("notel").video.vmaf_floor
+    sources = {}
+    for name in ("slides", "animation"):
+        src = tmp_path / f"{name}.mkv"
+        ffmpeg("-f", "lavfi", "-i", SOURCES[name], "-c:v", "ffv1", "-pix_fmt", "yuv420p", str(src))
+        sources[name] = src
+    out = tmp_path / "out"
+    result = run_cli("prepare", *sources.values(), "-o", out, "--profile", "notel",
+                     "--cache", tmp_path / "cache", "--json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    reports = {Path(r["src"]).stem: r for r in json.loads(result.stdout)}
+    assert reports["slides"]["crf"] > reports["animation"]["crf"], reports
+    for name, src in sources.items():
+        output = out / f"{name}.mp4"
+        assert vmaf_score(output, src, 320, 240, tmp_path) >= floor, name

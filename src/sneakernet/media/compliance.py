@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sneakernet.media.probe import CONTAINER_EXTENSIONS, CONTAINER_FORMATS, MediaInfo
-from sneakernet.media.profiles import Profile, bitrate_bits
+from sneakernet.media.profiles import Profile
 
 
 def check(info: MediaInfo, profile: Profile, audio_index: int | None = None) -> list[str]:
@@ -66,8 +66,7 @@ def check(info: MediaInfo, profile: Profile, audio_index: int | None = None) -> 
                 reasons.append(f"audio is AAC {a.profile}, needs AAC-LC")
             if a.channels > aspec.channels:
                 reasons.append(f"audio has {a.channels} channels, needs at most {aspec.channels}")
-            cap = bitrate_bits(aspec.bitrate)
-            if a.bit_rate and a.bit_rate > cap * 1.25:
+            if a.bit_rate and a.bit_rate > aspec.keep_up_to_bits():
                 reasons.append(
                     f"audio bitrate is {a.bit_rate // 1000}k, needs about {aspec.bitrate}"
                 )

@@ -86,7 +86,10 @@ def rung_estimates(
     for level, rung in enumerate(spec.rungs, 1):
         if rate * rung.size < minimum:
             break
-        rung_vmaf = None if vmaf is None else vmaf + rung.vmaf
+        if spec.vmaf_floor is not None and spec.crf is not None:
+            rung_vmaf = spec.vmaf_floor - rung.step  # the rung's own floor
+        else:
+            rung_vmaf = None if vmaf is None else vmaf + rung.vmaf
         out.append(
             RungEstimate(
                 level,

@@ -27,7 +27,8 @@ class RungSpec:
     `step` is added to the profile's rate control (CRF, or the MPEG-4
     quantiser; taken off the VMAF floor when the profile has one); `size` and
     `value` are the shares of the best rung's size and value the planner counts;
-    `vmaf` is the estimated change of quality (negative).
+    `vmaf` is the estimated change of quality (negative) for a profile without a
+    floor; with one, the rung's own floor is its estimate.
     """
 
     step: float
@@ -88,6 +89,14 @@ class AudioSpec:
     bitrate: str
     channels: int = 2
     sample_rate: int = 48000
+    # The highest rate a file that otherwise complies keeps as it is (remuxed,
+    # not encoded again); default 1.25 x `bitrate`.
+    keep_up_to: str | None = None
+
+    def keep_up_to_bits(self) -> int:
+        if self.keep_up_to is not None:
+            return bitrate_bits(self.keep_up_to)
+        return int(bitrate_bits(self.bitrate) * 1.25)
 
 
 @dataclass(frozen=True)

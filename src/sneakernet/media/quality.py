@@ -27,6 +27,7 @@ SAMPLES = 3
 MARGIN = 1.5  # VMAF points above the floor: samples are not the whole film
 CRF_RANGE = (14.0, 42.0)
 PLATEAU = 0.5  # VMAF points: a lower CRF that gains less than this gains nothing
+REFINEMENTS = 2  # extra measurements at the fitted CRF
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,18 @@ def vmaf_score(
     return float(data["pooled_metrics"]["vmaf"]["mean"])
 
 
-def sample_starts(duration: float, seconds: float = SAMPLE_SECONDS, count: int = SAMPLES):
-    """Start times of `count` segments spread evenly across the film."""
+def segments(duration: float, seconds: float = SAMPLE_SECONDS, count: int = SAMPLES):
+    """(start, length) of `count` segments spread evenly across the film; a film
+    no longer than the segments together is measured whole."""
     if duration <= seconds * count:
-        return [0.0]
-    return [max(0.0, (k + 0.5) * duration / count - seconds / 2) for k in range(count)]
+        return [(0.0, duration)]
+    return [(max(0.0, (k + 0.5) * duration / count - seconds / 2), seconds) for k in range(count)]
+
+
+def _cut(start: float, seconds: float) -> list[str]:
+    """Input options that read one segment. No seek for a segment at 0: some
+    containers (FLV without an index) yield nothing when asked to seek to 0."""
+    return (["-ss", f"{start:.3f}"] if start > 0 else []) + ["-t", f"{seconds:.3f}"]
 
 
 def _envelope(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -128,8 +136,7 @@ def search_crf(
     assert spec is not None and spec.crf is not None
     sample_plan = replace(plan, subtitle=None, subtitle_mode="none", audio_index=None,
                           target_bytes=None)  # fmt: skip
-    seconds = min(SAMPLE_SECONDS, info.duration)
-    starts = sample_starts(info.duration, seconds)
+    parts = segments(info.duration)
     measured: list[tuple[float, float]] = []
 
     def measure(crf: float) -> float:
@@ -137,8 +144,8 @@ def search_crf(
         # cap holds down is measured as it will come out.
         trial = replace(profile, video=replace(spec, crf=crf))
         scores = []
-        for n, start in enumerate(starts):
-            cut = ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}"]
+        for n, (start, seconds) in enumerate(parts):
+            cut = _cut(start, seconds)
             out = workdir / f"sample-{n}.{profile.extension}"
             (command,) = encode_commands(info, trial, sample_plan, out, workdir, None, 0)
             command.inputs[0].options = [*cut, *command.inputs[0].options]
@@ -160,7 +167,15 @@ def search_crf(
             break  # held down by the cap: a lower CRF buys nothing
     while _envelope(measured)[-1][1] >= target and max(measured)[0] < CRF_RANGE[1]:
         measure(min(CRF_RANGE[1], max(measured)[0] + 6))
+    # Refine: a straight line between CRFs 7 apart misjudges the curve (VMAF
+    # falls faster at high CRFs), so the fitted CRF is measured too and the fit
+    # redone, until it lands on (or half a step from) a measured CRF.
     crf = fit_crf(measured, floor)
+    for _ in range(REFINEMENTS):
+        if any(abs(crf - c) <= 0.5 for c, _ in measured):
+            break
+        measure(crf)
+        crf = fit_crf(measured, floor)
     return CrfSearch(crf, _predict(measured, crf), tuple(measured))
 
 
@@ -168,10 +183,9 @@ def sampled_vmaf(output: Path, info: MediaInfo, width: int, height: int, workdir
     """Mean VMAF of a finished encode on the search's segments (the same starts and
     lengths), against the source: the check that the final encode reached what the
     samples predicted."""
-    seconds = min(SAMPLE_SECONDS, info.duration)
     scores = []
-    for start in sample_starts(info.duration, seconds):
-        cut = ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}"]
+    for start, seconds in segments(info.duration):
+        cut = _cut(start, seconds)
         scores.append(
             vmaf_score(output, info.path, width, height, workdir, reference_options=cut,
                        distorted_options=cut)

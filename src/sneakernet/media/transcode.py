@@ -392,10 +392,19 @@ def produce(
 
             from sneakernet.media.quality import search_crf
 
-            found = search_crf(info, profile, plan, workdir, spec.vmaf_floor)
-            plan.crf, plan.predicted_vmaf = found.crf, found.predicted_vmaf
-            plan.notes.append(f"CRF {found.crf:g} for VMAF {spec.vmaf_floor:g}")
-            profile = replace(profile, video=replace(spec, crf=found.crf))
+            try:
+                found = search_crf(info, profile, plan, workdir, spec.vmaf_floor)
+            except ffmpeg.FfmpegError as exc:
+                # Samples this file will not give (an odd container, a damaged
+                # stretch): the film is still made, at the profile's own CRF.
+                plan.notes.append(
+                    f"quality search failed on its samples ({str(exc)[:80]}): "
+                    f"encoded at CRF {spec.crf:g}"
+                )
+            else:
+                plan.crf, plan.predicted_vmaf = found.crf, found.predicted_vmaf
+                plan.notes.append(f"CRF {found.crf:g} for VMAF {spec.vmaf_floor:g}")
+                profile = replace(profile, video=replace(spec, crf=found.crf))
         sub_file = _prepare_subtitle(info, plan, workdir) if plan.subtitle_mode == "burn" else None
         commands = encode_commands(info, profile, plan, dst, workdir, sub_file, options.threads)
     searched = plan.crf is not None and plan.action == "encode"
@@ -416,5 +425,9 @@ def produce(
         from sneakernet.media.quality import sampled_vmaf
 
         width, height = plan.canvas or (plan.width, plan.height)
-        plan.measured_vmaf = sampled_vmaf(dst, info, width, height, workdir)
-        plan.notes.append(f"VMAF {plan.measured_vmaf:.1f} measured on samples of the output")
+        try:
+            plan.measured_vmaf = sampled_vmaf(dst, info, width, height, workdir)
+        except ffmpeg.FfmpegError:
+            plan.notes.append("VMAF of the output could not be measured on its samples")
+        else:
+            plan.notes.append(f"VMAF {plan.measured_vmaf:.1f} measured on samples of the output")
