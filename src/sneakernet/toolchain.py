@@ -80,13 +80,16 @@ def fingerprint(found: dict[str, str] | None = None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def prepared_folder(cache_dir: Path, profile: str) -> Path:
-    """Where prepared copies made by exactly these versions for this device profile live.
+def prepared_folder(cache_dir: Path, profile: str, pace: str = "normal") -> Path:
+    """Where prepared copies made by exactly these versions for this device profile,
+    at this pace, live (`prepared-TOOLS-PROFILE`, or `...-PROFILE@PACE`).
 
-    A copy made for another profile (another resolution, codec or bitrate) is
-    never reused: changing `profile` prepares again.
+    A copy made for another profile (another resolution, codec or bitrate) or
+    another pace (another x264 preset) is never reused: changing `profile` or
+    `pace` prepares again.
     """
-    return cache_dir / f"prepared-{fingerprint()}-{profile}"
+    at = "" if pace == "normal" else f"@{pace}"
+    return cache_dir / f"prepared-{fingerprint()}-{profile}{at}"
 
 
 def differences(before: dict[str, str], now: dict[str, str]) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sneakernet import ui
 from sneakernet.cliparse import Arg, Command
 from sneakernet.commands.library import PROJECT_ARG
-from sneakernet.commands.media import DASK_ARG, JOBS_ARG, run_with_progress
+from sneakernet.commands.media import DASK_ARG, JOBS_ARG, pace_arg, paced_profile, run_with_progress
 from sneakernet.commands.plan import (
     CARDS_ARG,
     COPIES_ARG,
@@ -42,6 +42,19 @@ def video_profile(name: str) -> str:
     return name
 
 
+def _pace(profile: str, flag: str | None, configured: str) -> str:
+    """The pace videos are prepared at: --pace, else the project's; normal for a
+    profile with one speed."""
+    from sneakernet.media.profiles import load_profiles, pace_of
+
+    try:
+        return pace_of(paced_profile(load_profiles().get(profile), flag or configured))
+    except UserError as exc:
+        if flag:
+            raise
+        raise UserError(f"sneakernet.toml: pace: {exc}") from None
+
+
 def make(
     size: str | None,
     size_of: str | None,
@@ -58,6 +71,7 @@ def make(
     max_copies: list[str],
     workers: int | None,
     dask: str | None,
+    pace: str | None,
     project_dir: Path | None,
 ) -> None:
     """Prepare what the plan needs, plan, build one image per card, audit each."""
@@ -79,15 +93,16 @@ def make(
         return [f"{f.where}: {f.field} {f.value} ({f.why})" for f in audit(image, words)]
 
     profile = video_profile(project.config.profile)
+    pace = _pace(profile, pace, project.config.pace)
     with project.open_catalog() as catalog:
         catalog.backup()
         run = functools.partial(run_with_progress, dask=dask)
-        prepare = MediaPool(profile, lambda js, n: run(js, n), workers)
+        prepare = MediaPool(profile, lambda js, n: run(js, n), workers, pace)
         estimate = functools.partial(with_estimates, device_profile=profile)
         try:
             result = run_make(
                 catalog, project.cache_dir, out_dir, options, prepare, inspect, ui.info, estimate,
-                cut_encyclopedia, profile=profile,
+                cut_encyclopedia, profile=profile, pace=pace,
             )  # fmt: skip
         except KeyboardInterrupt:
             ui.error("interrupted: prepared items are kept; run the same command again to resume")
@@ -166,6 +181,7 @@ COMMANDS = {
         MAX_COPIES_ARG,
         JOBS_ARG,
         DASK_ARG,
+        pace_arg("`pace` in sneakernet.toml, else normal"),
         PROJECT_ARG,
     ),
 }

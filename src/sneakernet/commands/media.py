@@ -29,6 +29,31 @@ PROFILE_FILE_ARG = Arg(
 )
 
 
+def pace_arg(default: str) -> Arg:
+    """--pace, for `prepare` and `make` (which differ in their default)."""
+    return Arg(
+        "--pace",
+        metavar="NAME",
+        help="Encoder speed: normal (the profile's x264 preset) or a pace the profile lists "
+        "(built-in H.264 profiles: rush, faster and bigger; patient, slower and smaller); "
+        f"default: {default}.",
+    )
+
+
+def paced_profile(profile: Profile, pace: str) -> Profile:
+    """`profile` at `pace` (`profiles.with_pace`), with a note when the pace changes nothing."""
+    from sneakernet.media.profiles import pace_of, with_pace
+
+    paced = with_pace(profile, pace)
+    if pace_of(paced) != pace:
+        encoder = profile.video.encoder if profile.video is not None else "no video encoder"
+        ui.info(
+            f"note: profile {profile.name!r} ({encoder}) has one speed: pace {pace!r} "
+            "changes nothing"
+        )
+    return paced
+
+
 def profiles_command(profile_file: list[Path], as_json: bool) -> None:
     """List device profiles: what each class of players can play."""
     from sneakernet.media.profiles import load_profiles
@@ -178,6 +203,7 @@ def prepare_command(
     max_size: str | None,
     subtitle_mode: str,
     audio_lang: str | None,
+    pace: str | None,
     cache_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -185,7 +211,7 @@ def prepare_command(
     from sneakernet.media import cache, documents, jobs, transcode
     from sneakernet.media.profiles import load_profiles
 
-    profile = load_profiles(profile_file).get(profile_name)
+    profile = paced_profile(load_profiles(profile_file).get(profile_name), pace or "normal")
     transcode.subtitle_mode(profile, subtitle_mode)  # refuse an impossible mode up front
     size_limit = parse_size(max_size) if max_size else None
     if outdir.exists() and not outdir.is_dir():
@@ -373,6 +399,7 @@ COMMANDS = {
             metavar="LANG",
             help="Audio language to keep, e.g. ko or eng (default: Korean, else first).",
         ),
+        pace_arg("normal"),
         Arg(
             "--cache",
             dest="cache_dir",

@@ -26,6 +26,11 @@ DEFAULT_CONFIG = """\
 # Device profile that `prepare` converts media for.
 profile = "notel"
 
+# Encoder speed for videos: "normal" (the profile's x264 preset), or a pace the
+# profile lists: "rush" (faster, bigger files) or "patient" (slower, smaller)
+# in the built-in profiles. `make --pace` wins.
+pace = "normal"
+
 # Card size used by `plan` and `make` when --size is not given. "16G" is a
 # card sold as 16 GB, planned at 96 % of 16,000,000,000 bytes so the image
 # fits every genuine one; give bytes (e.g. 15931539456) to plan one exactly.
@@ -40,6 +45,7 @@ language = "ko"
 @dataclass
 class Config:
     profile: str = "notel"
+    pace: str = "normal"
     card_size: int = sold_capacity(16 * 10**9)
     language: str = "ko"
     raw: dict = field(default_factory=dict)
@@ -82,6 +88,7 @@ def load_config(path: Path) -> Config:
         raise UserError(f'{path}: naming.language must be "ko" or "en", not {language!r}')
     return Config(
         profile=str(data.get("profile", "notel")),
+        pace=str(data.get("pace", "normal")),
         card_size=parse_card_size(str(data.get("card_size", "16G"))),
         language=language,
         raw=data,

@@ -121,13 +121,15 @@ def run_make(
     cut: Cutter | None = None,
     *,
     profile: str = "notel",
+    pace: str = "normal",
 ) -> MakeResult:
     """Plan (items not prepared yet at `estimate`'s sizes), prepare, plan again, build."""
     from sneakernet.errors import ItemFailed
     from sneakernet.toolchain import prepared_folder
 
-    # Copies made by other tool versions, or for another device profile, are made again.
-    folder = prepared_folder(cache_dir, profile)
+    # Copies made by other tool versions, or for another device profile or pace, are
+    # made again.
+    folder = prepared_folder(cache_dir, profile, pace)
     folder.mkdir(parents=True, exist_ok=True)
 
     prepared = 0

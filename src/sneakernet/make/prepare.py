@@ -30,8 +30,11 @@ def cached_name(item: Item) -> str:
     return f"{item.hash[:32]}{suffix if suffix.isascii() else ''}"
 
 
-def prepare_item(item: Item, folder: Path, profile: str = "notel") -> Prepared:
-    """Video for the device profile, audio for `music`, books as for `ebook`, the rest cleaned.
+def prepare_item(
+    item: Item, folder: Path, profile: str = "notel", pace: str = "normal"
+) -> Prepared:
+    """Video for the device profile at `pace`, audio for `music`, books as for `ebook`,
+    the rest cleaned.
 
     `folder` is the prepared folder of the running tool versions
     (`toolchain.prepared_folder`); encodes are cached beside it in `media/`.
@@ -40,7 +43,7 @@ def prepare_item(item: Item, folder: Path, profile: str = "notel") -> Prepared:
     folder.mkdir(parents=True, exist_ok=True)
     if item.kind in ("video", "audio"):
         kind_profile = profile_for(item.kind, profile)
-        return _converted(item, src, folder, folder.parent / "media", kind_profile)
+        return _converted(item, src, folder, folder.parent / "media", kind_profile, pace)
     dst = folder / cached_name(item)
     if item.kind == "book":
         return _book(src, dst)
@@ -81,20 +84,22 @@ def _level(item: Item) -> int:
     return item.rung.level if item.rung is not None and item.kind == "video" else 0
 
 
-def _profile_at_rung(profile, item: Item):
-    """The profile that encodes the rung the plan chose for the item (`media.ladder`)."""
+def _profile_at_rung(profile, item: Item, pace: str):
+    """The profile that encodes the rung the plan chose for the item (`media.ladder`),
+    at `pace` (`profiles.with_pace`; sound has one speed)."""
     from sneakernet.media.ladder import rung_profile
+    from sneakernet.media.profiles import with_pace
 
-    return rung_profile(profile, _level(item))
+    return rung_profile(with_pace(profile, pace), _level(item))
 
 
 def _converted(
-    item: Item, src: Path, folder: Path, media_cache: Path, profile_name: str
+    item: Item, src: Path, folder: Path, media_cache: Path, profile_name: str, pace: str
 ) -> Prepared:
     """Remuxed or encoded for the profile's players, by the media pipeline (which cleans)."""
     from sneakernet.media import jobs, profiles, transcode
 
-    profile = _profile_at_rung(profiles.load_profiles().get(profile_name), item)
+    profile = _profile_at_rung(profiles.load_profiles().get(profile_name), item, pace)
     dst = _converted_name(item, src, folder, profile)
     if not dst.is_file():
         job = jobs.Job(item.id, src, dst, profile, transcode.PrepareOptions(), media_cache)
@@ -130,9 +135,10 @@ class MediaPool:
     profile: str = "notel"
     run: Runner | None = None  # None: the local pool without progress
     workers: int | None = None  # None: `jobs.default_split` of the usable cores
+    pace: str = "normal"  # of the video encodes (`profiles.with_pace`)
 
     def __call__(self, item: Item, folder: Path) -> Prepared:
-        return prepare_item(item, folder, self.profile)
+        return prepare_item(item, folder, self.profile, self.pace)
 
     def many(self, items: list[Item], folder: Path) -> Iterator[tuple[Item, Prepared | ItemFailed]]:
         """Each item with its prepared copy or why it failed, as each finishes."""
@@ -145,7 +151,7 @@ class MediaPool:
             name = profile_for(item.kind, self.profile)
             if name is None:
                 try:
-                    yield item, prepare_item(item, folder, self.profile)
+                    yield item, prepare_item(item, folder, self.profile, self.pace)
                 except ItemFailed as exc:
                     yield item, exc
                 continue
@@ -154,7 +160,7 @@ class MediaPool:
             except ItemFailed as exc:
                 yield item, exc
                 continue
-            profile = _profile_at_rung(known.get(name), item)
+            profile = _profile_at_rung(known.get(name), item, self.pace)
             dst = _converted_name(item, src, folder, profile)
             if dst.is_file():
                 yield item, Prepared(dst, dst.stat().st_size)

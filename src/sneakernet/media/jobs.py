@@ -57,6 +57,10 @@ class ItemResult:
     crf: float | None = None
     predicted_vmaf: float | None = None
     vmaf: float | None = None
+    # Video encoded (not remuxed): the pace of the profile and the x264 preset it
+    # gave (None for encoders without presets).
+    pace: str | None = None
+    preset: str | None = None
 
 
 def default_split(cores: int, items: int) -> tuple[int, int]:
@@ -123,6 +127,10 @@ def _prepare(job: Job, result: ItemResult, progress: ProgressSink | None) -> Non
         options=job.options.cache_dict(),
         ffmpeg=ffmpeg.identity(),
     )
+    spec = job.profile.video
+    if spec is not None and plan.action != "remux":
+        result.pace = spec.pace
+        result.preset = spec.preset if spec.encoder == "libx264" else None
     suffix = job.dst.suffix
     soft = plan.subtitle_mode == "soft"
     if store.has(key, suffix) and (not soft or store.has(key, ".srt")):

@@ -7,8 +7,9 @@ user profile with a built-in name replaces it).
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,14 @@ from sneakernet.sizes import parse_size
 
 KINDS = ("video", "audio", "document")
 SUBTITLE_MODES = ("burn", "soft")
+# x264's presets, fastest first: the same CRF gives fewer bytes (and takes longer)
+# further along.
+X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast",
+    "medium", "slow", "slower", "veryslow", "placebo",
+)  # fmt: skip
+NORMAL_PACE = "normal"  # the profile's own `preset`
+_PACE_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,11 @@ class VideoSpec:
     # What the quality setting usually gives, as VMAF at the output size (the
     # plan's estimate before a film is prepared).
     typical_vmaf: float | None = None
+    # Encoder speeds the station may choose (`with_pace`): pace name -> x264
+    # preset, "normal" being `preset`; `pace` is the one this profile encodes at.
+    # Only `preset` decides the bytes: neither is part of the cache key.
+    paces: dict[str, str | None] = field(default_factory=dict, hash=False)
+    pace: str = NORMAL_PACE
 
     @property
     def screen_size(self) -> tuple[int, int] | None:
@@ -122,7 +136,9 @@ class Profile:
         data.pop("source")
         data.pop("description")
         if data.get("video"):
-            for planning_only in ("typical_rate", "rungs", "min_rate", "typical_vmaf"):
+            for planning_only in (
+                "typical_rate", "rungs", "min_rate", "typical_vmaf", "paces", "pace",
+            ):  # fmt: skip
                 data["video"].pop(planning_only, None)
         return data
 
@@ -156,6 +172,74 @@ def _bytes_or_none(value: Any) -> int | None:
     return parse_size(str(value))
 
 
+def _paces(video: dict[str, Any], source: str) -> dict[str, str | None]:
+    """The paces of an x264 profile, "normal" (its `preset`) first; none for other encoders.
+
+    Every preset named must be one of x264's (a UserError naming the file).
+    """
+    if "pace" in video:
+        raise UserError(
+            f"profile file {source}: a profile lists `paces`; which one is used is "
+            "chosen by --pace (or `pace` in sneakernet.toml), not in the profile"
+        )
+    listed = video.get("paces", {})
+    if not isinstance(listed, dict):
+        raise UserError(
+            f'profile file {source}: paces must be a table, e.g. paces = {{ rush = "veryfast" }}'
+        )
+    if video.get("encoder") != "libx264":
+        if listed:
+            raise UserError(
+                f"profile file {source}: paces choose x264 presets, but the encoder is "
+                f"{video.get('encoder')!r}, which has none"
+            )
+        return {}
+    preset = video.get("preset")
+    for name, value in [("preset", preset), *((f"paces.{k}", v) for k, v in listed.items())]:
+        if value is not None and value not in X264_PRESETS:
+            raise UserError(
+                f"profile file {source}: {name} = {value!r} is not an x264 preset "
+                f"(one of {', '.join(X264_PRESETS)})"
+            )
+    for name in listed:
+        if name == NORMAL_PACE:
+            raise UserError(
+                f"profile file {source}: the normal pace is the profile's `preset`; "
+                "set that instead of paces.normal"
+            )
+        if not _PACE_NAME.fullmatch(name):
+            raise UserError(
+                f"profile file {source}: pace name {name!r} must be lower-case letters, "
+                "digits, - or _, starting with a letter"
+            )
+    return {NORMAL_PACE: preset, **listed}
+
+
+def with_pace(profile: Profile, pace: str) -> Profile:
+    """The profile encoding at `pace`: `preset` replaced by the pace's x264 preset.
+
+    "normal" is always the profile's own preset. A pace the profile does not
+    list is a UserError naming the paces it has. A profile without an x264
+    encoder (MPEG-4 Part 2, or sound only) has one speed: it comes back as it
+    is, at the normal pace, whatever was asked (`pace_of` tells the caller).
+    """
+    spec = profile.video
+    if spec is None or spec.encoder != "libx264":
+        return profile
+    choices = {NORMAL_PACE: spec.preset, **spec.paces}
+    if pace not in choices:
+        raise UserError(
+            f"profile {profile.name!r} has no pace {pace!r}: its paces are "
+            + ", ".join(f"{name} ({preset or 'x264 default'})" for name, preset in choices.items())
+        )
+    return replace(profile, video=replace(spec, preset=choices[pace], pace=pace))
+
+
+def pace_of(profile: Profile) -> str:
+    """The pace the profile encodes at ("normal" for profiles without x264)."""
+    return profile.video.pace if profile.video is not None else NORMAL_PACE
+
+
 def parse_profile(data: dict[str, Any], source: str) -> Profile:
     """Build a Profile from TOML data; a mistake is a UserError naming the file."""
     try:
@@ -176,6 +260,7 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
                     **video,
                     "profiles": tuple(video.get("profiles", ())),
                     "rungs": tuple(RungSpec(**r) for r in video.get("rungs", ())),
+                    "paces": _paces(video, source),
                 }
             ),
             audio=None if audio is None else AudioSpec(**audio),
