@@ -14,11 +14,13 @@ three; the ratio ours / HandBrake is the figure to beat (>= 1.3x), in at most
 1.5x HandBrake's encode time. The search's sample encodes cost the same for a
 20 s source as for a film, so the time target is taken for 90-minute films:
 the search's measured cost per title plus the encodes scaled to that length
-(the 20 s ratio is printed beside it). The noise source is held down by the
-notel bitrate cap (2000k), which HandBrake's preset does not have: its VMAF
-stays below HandBrake's and its bytes far below, so the hours are printed
-without it as well. The VMAF
-each output reaches is printed beside it, so "equal quality" can be checked.
+(the 20 s ratio is printed beside it). The VMAF each output reaches is
+printed beside it, so "equal quality" can be checked; the lowest difference
+ours - HandBrake's in the mix is printed too. The noise in the mix is grain
+and motion HandBrake codes at about 1.3 Mbit/s. Heavier noise (HandBrake
+spends 12 Mbit/s on it) is shown apart and not counted: notel's bitrate cap,
+what its players take, holds it far below HandBrake's quality, so no encode
+for these players can match it and "equal quality" has no meaning there.
 Then prepare's own overhead over bare ffmpeg with the same arguments, without
 the health check's full decode, with the decode's time beside it (the <= 3 %
 target is held in bench_media, on a 60 s source).
@@ -27,7 +29,6 @@ target is held in bench_media, on a 60 s source).
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -35,8 +36,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_media import _ffmpeg, _overhead, _run
-from benchmarks.common import Result, drop_caches
-from sneakernet.media import transcode
+from benchmarks.common import Result, drop_caches, notel_variant
 from sneakernet.media.probe import probe
 from sneakernet.media.quality import MARGIN, vmaf_score
 
@@ -49,9 +49,10 @@ SOURCES = {
     "drawbox=x=40:y=140:w=400:h=30:color=yellow:t=fill,"
     "drawtext=text='%{eif\\:floor(t/5)\\:d}':x=60:y=220:fontsize=60:fontcolor=white",
     "talking": f"testsrc2=size={SIZE}:rate=25:duration={SECONDS},boxblur=8,eq=contrast=0.6",
-    "noise": f"testsrc2=size={SIZE}:rate=25:duration={SECONDS},noise=alls=30:allf=t+u",
+    "noise": f"testsrc2=size={SIZE}:rate=25:duration={SECONDS},noise=alls=8:allf=t+u",
     "animation": f"mandelbrot=size={SIZE}:rate=25,trim=duration={SECONDS}",
 }
+HEAVY_NOISE = f"testsrc2=size={SIZE}:rate=25:duration={SECONDS},noise=alls=30:allf=t+u"
 
 
 def _make(path: Path, graph: str) -> None:
@@ -64,12 +65,7 @@ def _make(path: Path, graph: str) -> None:
 
 def _floor_profile(workdir: Path, name: str, floor: float) -> Path:
     """The notel profile aiming at `floor` + the search's margin by VMAF, not one CRF."""
-    text = (Path(transcode.__file__).parent.parent / "data" / "profiles" / "notel.toml").read_text()
-    text = re.sub(r'(?m)^name = "notel"$', f'name = "{name}"', text)
-    text = re.sub(r"(?m)^crf = (.*)$", rf"crf = \1\nvmaf_floor = {floor:.2f}", text)
-    path = workdir / f"{name}.toml"
-    path.write_text(text)
-    return path
+    return notel_variant(workdir, name, floor=floor)
 
 
 def _prepare(src: Path, out: Path, cache: Path, *extra: str):
@@ -95,55 +91,65 @@ def _hours(total_bytes: int, seconds: float) -> float:
     return CARD_BYTES / (total_bytes / seconds) / 3600
 
 
+def _encode_three(workdir: Path, handbrake: str, name: str, graph: str, fixed: Path):
+    """HandBrake, ours per title at HandBrake's VMAF, ours at CRF 23, on one source:
+    (sizes, wall seconds, VMAFs, prepare's report of the per-title encode)."""
+    src = workdir / f"{name}.mkv"
+    _make(src, graph)
+    hb_out = workdir / f"{name}-handbrake.mp4"
+    drop_caches()
+    hb = _run([handbrake, "-i", str(src), "-o", str(hb_out), "-Z", "Very Fast 480p30",
+               "--crop-mode", "none"])  # fmt: skip
+    hb_vmaf = _vmaf(hb_out, src, workdir)
+    profile = _floor_profile(workdir, f"notel-{name}", hb_vmaf - MARGIN)
+    ours_wall, ours_out, report = _prepare(
+        src, workdir / f"ours-{name}", workdir / "cache-ours",
+        "--profile", f"notel-{name}", "--profile-file", str(profile),
+    )  # fmt: skip
+    fixed_wall, fixed_out, _ = _prepare(src, workdir / f"crf23-{name}", workdir / "cache-crf23",
+                                        "--profile", "notel-crf23", "--profile-file", str(fixed))  # fmt: skip
+    sizes = {"hb": hb_out.stat().st_size, "ours": ours_out.stat().st_size,
+             "crf23": fixed_out.stat().st_size}  # fmt: skip
+    walls = {"hb": hb.wall, "ours": ours_wall, "crf23": fixed_wall}
+    vmafs = {"hb": hb_vmaf, "ours": _vmaf(ours_out, src, workdir),
+             "crf23": _vmaf(fixed_out, src, workdir)}  # fmt: skip
+    return sizes, walls, vmafs, report
+
+
+def _source_results(name: str, sizes, vmafs, report) -> list[Result]:
+    return [
+        Result(f"{name}: HandBrake VMAF", vmafs["hb"], ""),
+        Result(f"{name}:   HandBrake rate", sizes["hb"] * 8 / SECONDS / 1000, "kbit/s"),
+        Result(f"{name}: ours per title: CRF found", report["crf"], ""),
+        Result(f"{name}:   VMAF predicted by the search", report["predicted_vmaf"], ""),
+        Result(f"{name}:   VMAF on samples of the output", report["vmaf"], ""),
+        Result(f"{name}:   VMAF, whole output", vmafs["ours"], ""),
+        Result(f"{name}:   VMAF - HandBrake's", vmafs["ours"] - vmafs["hb"], ""),
+        Result(f"{name}:   rate", sizes["ours"] * 8 / SECONDS / 1000, "kbit/s"),
+        Result(f"{name}:   bytes / HandBrake's", sizes["ours"] / sizes["hb"], "x"),
+        Result(f"{name}: ours CRF 23 VMAF", vmafs["crf23"], ""),
+        Result(f"{name}:   rate", sizes["crf23"] * 8 / SECONDS / 1000, "kbit/s"),
+    ]
+
+
 def run(workdir: Path) -> list[Result]:
     handbrake = shutil.which("HandBrakeCLI")
     if handbrake is None:
         raise RuntimeError("HandBrakeCLI is not installed (make bench installs it)")
+    fixed = notel_variant(workdir, "notel-crf23", crf=23)
     results: list[Result] = []
     total = {"hb": 0, "ours": 0, "crf23": 0}
     spent = {"hb": 0.0, "ours": 0.0, "crf23": 0.0}
-    calm = {"hb": 0, "ours": 0}  # the three sources without the noise
     seconds = 0.0
+    lowest = 100.0  # the worst VMAF difference ours - HandBrake's in the mix
     for name, graph in SOURCES.items():
-        src = workdir / f"{name}.mkv"
-        _make(src, graph)
-        seconds += probe(src).duration
-        hb_out = workdir / f"{name}-handbrake.mp4"
-        drop_caches()
-        hb = _run([handbrake, "-i", str(src), "-o", str(hb_out), "-Z", "Very Fast 480p30",
-                   "--crop-mode", "none"])  # fmt: skip
-        hb_vmaf = _vmaf(hb_out, src, workdir)
-        profile = _floor_profile(workdir, f"notel-{name}", hb_vmaf - MARGIN)
-        ours_wall, ours_out, report = _prepare(
-            src, workdir / f"ours-{name}", workdir / "cache-ours",
-            "--profile", f"notel-{name}", "--profile-file", str(profile),
-        )  # fmt: skip
-        fixed_wall, fixed_out, _ = _prepare(src, workdir / f"crf23-{name}",
-                                            workdir / "cache-crf23", "--profile", "notel")  # fmt: skip
-        sizes = {"hb": hb_out.stat().st_size, "ours": ours_out.stat().st_size,
-                 "crf23": fixed_out.stat().st_size}  # fmt: skip
-        for key, wall in (("hb", hb.wall), ("ours", ours_wall), ("crf23", fixed_wall)):
+        sizes, walls, vmafs, report = _encode_three(workdir, handbrake, name, graph, fixed)
+        seconds += SECONDS
+        for key in total:
             total[key] += sizes[key]
-            spent[key] += wall
-        if name != "noise":
-            calm["hb"] += sizes["hb"]
-            calm["ours"] += sizes["ours"]
-        ours_vmaf, fixed_vmaf = _vmaf(ours_out, src, workdir), _vmaf(fixed_out, src, workdir)
-        results += [
-            Result(f"{name}: HandBrake VMAF", hb_vmaf, ""),
-            Result(f"{name}:   HandBrake rate", sizes["hb"] * 8 / SECONDS / 1000, "kbit/s"),
-            Result(f"{name}: ours per title: CRF found", report["crf"], ""),
-            Result(
-                f"{name}:   VMAF predicted by the search", report["predicted_vmaf"], ""
-            ),  # fmt: skip
-            Result(f"{name}:   VMAF on samples of the output", report["vmaf"], ""),
-            Result(f"{name}:   VMAF, whole output", ours_vmaf, ""),
-            Result(f"{name}:   VMAF - HandBrake's", ours_vmaf - hb_vmaf, ""),
-            Result(f"{name}:   rate", sizes["ours"] * 8 / SECONDS / 1000, "kbit/s"),
-            Result(f"{name}:   bytes / HandBrake's", sizes["ours"] / sizes["hb"], "x"),
-            Result(f"{name}: ours CRF 23 VMAF", fixed_vmaf, ""),
-            Result(f"{name}:   rate", sizes["crf23"] * 8 / SECONDS / 1000, "kbit/s"),
-        ]
+            spent[key] += walls[key]
+        lowest = min(lowest, vmafs["ours"] - vmafs["hb"])
+        results += _source_results(name, sizes, vmafs, report)
     hours = {k: _hours(v, seconds) for k, v in total.items()}
     search = (spent["ours"] - spent["crf23"]) / len(SOURCES)
     # A 90-minute film: the search's samples cost the same, the encodes scale.
@@ -154,11 +160,7 @@ def run(workdir: Path) -> list[Result]:
         Result("hours per 16 GB card: ours per title (HandBrake's VMAF)", hours["ours"], "h"),
         Result("hours per 16 GB card: ours at CRF 23", hours["crf23"], "h"),
         Result("hours ours per title / HandBrake", hours["ours"] / hours["hb"], "x", 1.3),
-        Result(
-            "  the same without the noise source (no bitrate cap at work)",
-            calm["hb"] / calm["ours"],
-            "x",
-        ),  # fmt: skip
+        Result("  lowest VMAF ours - HandBrake's among the four (equal quality)", lowest, ""),
         Result("hours ours CRF 23 / HandBrake", hours["crf23"] / hours["hb"], "x"),
         Result(
             "encode time ours per title / HandBrake (20 s sources)",
@@ -175,6 +177,10 @@ def run(workdir: Path) -> list[Result]:
         ),  # fmt: skip
         Result("encode time ours CRF 23 / HandBrake", spent["crf23"] / spent["hb"], "x"),
     ]
+    # Outside the mix: noise so heavy that HandBrake spends 12 Mbit/s on it, six
+    # times what notel's players take (the cap); shown, not counted.
+    sizes, _, vmafs, report = _encode_three(workdir, handbrake, "heavy noise", HEAVY_NOISE, fixed)
+    results += _source_results("heavy noise (not in the mix)", sizes, vmafs, report)
     # Prepare's own overhead on the talking head (health decode apart). On a 20 s
     # source its fixed costs (start-up, probing, hashing, cleaning: about half a
     # second) are a large share; the 3 % target is held on bench_media's 60 s source.

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -74,3 +75,30 @@ def print_results(results: list[Result]) -> bool:
         print(f"  {r.name:<58} {r.value:>10.3f} {r.unit:<6}{bound}{mark}", flush=True)
         failed |= r.ok is False
     return failed
+
+
+def notel_variant(
+    workdir: Path, name: str, *, floor: float | None = None, crf: float | None = None
+) -> Path:
+    """The built-in notel profile as a profile file named `name`: with `floor` its
+    VMAF floor changed; with `crf` a fixed CRF (no floor, so no per-title search)."""
+    import re
+
+    from sneakernet.media import transcode
+
+    text = (Path(transcode.__file__).parent.parent / "data" / "profiles" / "notel.toml").read_text()
+    text, renamed = re.subn(r'(?m)^name = "notel"$', f'name = "{name}"', text)
+    text, floors = re.subn(r"(?m)^vmaf_floor = .*\n", "", text)
+    text, crfs = re.subn(
+        r"(?m)^crf = (.*)$", lambda m: f"crf = {crf if crf is not None else m.group(1)}", text
+    )
+    if (renamed, floors, crfs) != (1, 1, 1):
+        raise RuntimeError("notel.toml no longer has one name, vmaf_floor and crf line")
+    if crf is None:
+        wanted = floor
+        if wanted is None:
+            raise ValueError("give a floor or a fixed crf")
+        text = re.sub(r"(?m)^crf = ", f"vmaf_floor = {wanted:.2f}\ncrf = ", text)
+    path = workdir / f"{name}.toml"
+    path.write_text(text)
+    return path

@@ -77,7 +77,11 @@ def _check_clean_output(dst: Path, options: CleanOptions) -> None:
 
 # CLEAN_FUZZ_EXAMPLES=3000 for a longer search before a release.
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=int(os.environ.get("CLEAN_FUZZ_EXAMPLES", "100")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("CLEAN_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=st.data())
 def test_damaged_files_are_refused_cleanly(name: str, data: st.DataObject) -> None:
     original = _corpus()[name]
