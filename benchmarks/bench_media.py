@@ -25,7 +25,7 @@ from sneakernet.media import health, jobs, transcode
 from sneakernet.media.estimate import estimate_card_size
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import load_profiles
-from sneakernet.media.quality import vmaf_score
+from sneakernet.media.quality import SAME_TAGS, vmaf_score
 
 SECONDS = 60
 LONG_SECONDS = 300  # a TV episode's order of length
@@ -75,7 +75,10 @@ def _prepare(src: Path, out: Path, cache: Path, *extra: str) -> tuple[Run, Path]
 
 def _ssim(output: Path, source: Path) -> float:
     v = probe(output).video[0]
-    graph = f"[1:v]scale={v.width}:{v.height}:flags=bicubic,setsar=1[ref];[0:v]setsar=1[out];[out][ref]ssim"
+    graph = (
+        f"[1:v]{SAME_TAGS},scale={v.width}:{v.height}:flags=bicubic,setsar=1[ref];"
+        f"[0:v]{SAME_TAGS},setsar=1[out];[out][ref]ssim"
+    )
     proc = subprocess.run(
         [ff.ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(output), "-i", str(source),
          "-lavfi", graph, "-f", "null", "-"],

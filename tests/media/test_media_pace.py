@@ -131,6 +131,11 @@ def _set(project: Path, line: str) -> None:
     config.write_text(re.sub(r'(?m)^pace = ".*"$', line, text), "utf-8")
 
 
+def _films(folder: Path) -> list[Path]:
+    """The prepared films (beside each: a hidden note of the VMAF measured on it)."""
+    return [p for p in folder.iterdir() if not p.name.startswith(".")]
+
+
 def test_make_prepares_at_the_project_pace_and_the_flag_wins(tmp_path):
     films = tmp_path / "films"
     films.mkdir()
@@ -142,11 +147,11 @@ def test_make_prepares_at_the_project_pace_and_the_flag_wins(tmp_path):
     _set(project, 'pace = "rush"')
     rushed = run_cli("make", "--size", "48M", cwd=project)
     assert rushed.code == 0, rushed.stderr
-    (fast,) = toolchain.prepared_folder(cache, "notel", "rush").iterdir()
+    (fast,) = _films(toolchain.prepared_folder(cache, "notel", "rush"))
     assert not toolchain.prepared_folder(cache, "notel").exists()
     normal = run_cli("make", "--size", "48M", "--pace", "normal", cwd=project)
     assert normal.code == 0, normal.stderr
-    (plain,) = toolchain.prepared_folder(cache, "notel").iterdir()
+    (plain,) = _films(toolchain.prepared_folder(cache, "notel"))
     assert fast.read_bytes() != plain.read_bytes()
     assert decode_all(fast)[0] == decode_all(plain)[0] == FRAMES
     card = (project / "cards" / "card-01.img").read_bytes()

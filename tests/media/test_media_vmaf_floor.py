@@ -185,3 +185,26 @@ def test_the_notel_profile_sizes_each_film_by_its_floor(tmp_path):
     for name, src in sources.items():
         output = out / f"{name}.mp4"
         assert vmaf_score(output, src, 320, 240, tmp_path) >= floor, name
+
+
+def test_vmaf_ignores_colour_tags_and_compares_the_pixels(tmp_path):
+    """An encode tagged BT.709 (as HandBrake tags its output) against an untagged
+    source: ffmpeg would convert one between colour matrices before comparing and
+    score a near copy as poor. PyAV, reading the pixels, is the oracle."""
+    import numpy as np
+
+    src = tmp_path / "talking.mkv"
+    ffmpeg("-f", "lavfi", "-i", SOURCES["talking"], "-c:v", "ffv1", "-pix_fmt", "yuv420p", str(src))
+    plain, tagged = tmp_path / "plain.mp4", tmp_path / "tagged.mp4"
+    ffmpeg("-i", str(src), "-c:v", "libx264", "-crf", "16", "-preset", "veryfast", str(plain))
+    # The same stream with BT.709 written into it: tags only, not one pixel changed.
+    ffmpeg("-i", str(plain), "-c", "copy", "-bsf:v",
+           "h264_metadata=colour_primaries=1:transfer_characteristics=1:matrix_coefficients=1",
+           str(tagged))  # fmt: skip
+    with av.open(str(tagged)) as t, av.open(str(src)) as s:
+        assert t.streams.video[0].codec_context.colorspace == 1  # BT.709, the case at hand
+        pairs = zip(t.decode(video=0), s.decode(video=0), strict=True)
+        diff = np.mean([np.abs(a.to_ndarray().astype(int) - b.to_ndarray().astype(int)).mean()
+                        for a, b in pairs])  # fmt: skip
+    assert diff < 1.5, diff  # a near copy, pixel for pixel
+    assert vmaf_score(tagged, src, 320, 240, tmp_path) > 90

@@ -177,7 +177,7 @@ def _paces(video: dict[str, Any], source: str) -> dict[str, str | None]:
 
     Every preset named must be one of x264's (a UserError naming the file).
     """
-    if "pace" in video:
+    if video.get("pace", NORMAL_PACE) != NORMAL_PACE:  # "normal": to_dict's own round trip
         raise UserError(
             f"profile file {source}: a profile lists `paces`; which one is used is "
             "chosen by --pace (or `pace` in sneakernet.toml), not in the profile"
