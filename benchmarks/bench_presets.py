@@ -29,8 +29,8 @@ import shutil
 from pathlib import Path
 
 from benchmarks.bench_media import _run
-from benchmarks.bench_quality import SOURCES, _floor_profile, _make, _prepare, _vmaf
-from benchmarks.common import Result, drop_caches
+from benchmarks.bench_quality import SOURCES, _make, _prepare, _vmaf
+from benchmarks.common import Result, drop_caches, notel_variant
 
 FLOOR = 90.0
 CRFS = (24, 28, 32)
@@ -42,11 +42,11 @@ NAMES = ("talking", "animation", "slides")
 def _pace_profile(workdir: Path, name: str, crf: float | None = None) -> Path:
     """The notel profile with one pace per measured preset, named after it; a VMAF floor,
     or `crf` as a fixed CRF."""
-    path = _floor_profile(workdir, name, FLOOR)
+    if crf is None:
+        path = notel_variant(workdir, name, floor=FLOOR)
+    else:
+        path = notel_variant(workdir, name, crf=crf)
     text = path.read_text()
-    if crf is not None:
-        text = re.sub(r"(?m)^vmaf_floor = .*\n", "", text)
-        text = re.sub(r"(?m)^crf = .*$", f"crf = {crf}", text)
     paces = ", ".join(f'{p} = "{p}"' for p in PRESETS)
     text, count = re.subn(r"(?m)^paces = .*$", f"paces = {{ {paces} }}", text)
     if count != 1:

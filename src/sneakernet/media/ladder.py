@@ -36,7 +36,7 @@ def rung_profile(profile: Profile, level: int) -> Profile:
         raise ValueError(f"profile {profile.name!r} has no rung {level}")
     rung = spec.rungs[level - 1]
     changes: dict = {}
-    if spec.vmaf_floor is not None and spec.crf is not None:
+    if spec.searches_crf:
         changes["vmaf_floor"] = spec.vmaf_floor - rung.step
     elif spec.crf is not None:
         changes["crf"] = spec.crf + rung.step
@@ -54,7 +54,7 @@ def setting(profile: Profile) -> str:
     spec = profile.video
     if spec is None:
         return ""
-    if spec.vmaf_floor is not None and spec.crf is not None:
+    if spec.searches_crf:
         return f"VMAF floor {spec.vmaf_floor:g}"
     if spec.crf is not None:
         return f"crf {spec.crf:g}"
@@ -76,7 +76,7 @@ def rung_estimates(
         return [RungEstimate(0, full, 1.0, None, "")]
     spec = profile.video
     vmaf = spec.typical_vmaf
-    if spec.vmaf_floor is not None and spec.crf is not None:
+    if spec.searches_crf:
         vmaf = spec.vmaf_floor
     out = [RungEstimate(0, full, 1.0, vmaf, setting(profile))]
     rate = video_rate(size, duration, profile)
@@ -86,7 +86,7 @@ def rung_estimates(
     for level, rung in enumerate(spec.rungs, 1):
         if rate * rung.size < minimum:
             break
-        if spec.vmaf_floor is not None and spec.crf is not None:
+        if spec.searches_crf:
             rung_vmaf = spec.vmaf_floor - rung.step  # the rung's own floor
         else:
             rung_vmaf = None if vmaf is None else vmaf + rung.vmaf

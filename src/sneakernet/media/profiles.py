@@ -89,6 +89,11 @@ class VideoSpec:
     pace: str = NORMAL_PACE
 
     @property
+    def searches_crf(self) -> bool:
+        """Each title's CRF is searched for the VMAF floor (`media.quality`)."""
+        return self.vmaf_floor is not None and self.crf is not None
+
+    @property
     def screen_size(self) -> tuple[int, int] | None:
         if self.screen is None:
             return None

@@ -382,12 +382,7 @@ def produce(
         commands = [remux_command(info, profile, plan, dst)]
     else:
         spec = profile.video
-        if (
-            plan.action == "encode"
-            and spec is not None
-            and spec.vmaf_floor is not None
-            and spec.crf is not None
-        ):
+        if plan.action == "encode" and spec is not None and spec.searches_crf:
             from dataclasses import replace
 
             from sneakernet.media.quality import search_crf
