@@ -105,3 +105,10 @@ def test_copies_prepared_by_other_versions_are_prepared_again(tmp_path):
     assert again.code == 0, again.stderr
     assert "2 item(s) prepared now" in " ".join(again.stderr.split())
     assert sorted(p.name for p in current.iterdir()) == sorted(p.name for p in old.iterdir())
+
+
+def test_ffmpeg_is_found_without_running_it_and_is_the_one_imageio_would_pick() -> None:
+    """Taking the bundled binary by name (no `-version` run) gives imageio-ffmpeg's choice."""
+    from sneakernet.media import ffmpeg
+
+    assert ffmpeg.ffmpeg_exe() == imageio_ffmpeg.get_ffmpeg_exe()

@@ -274,3 +274,47 @@ def test_mov_handler_vendor_code_naming_the_camera_maker_removed(tmp_path: Path)
     assert b"pana" not in dst.read_bytes()
     assert inspect_file(dst) == []
     assert decode_all(dst) == decode_all(src)
+
+
+def test_media_formats_hint_cleans_the_same_bytes_and_refuses_other_formats(
+    tmp_path: Path,
+) -> None:
+    """prepare checks its output through the media cleaners alone: the same clean copy
+    as with every cleaner offered, and a file of another kind is an error, never copied."""
+    from sneakernet.clean.registry import MEDIA_FORMATS
+
+    dirty = _dirty_movie(tmp_path / "dirty.mp4", "-c:v", "libx264")
+    clean_file(dirty, tmp_path / "all.mp4")
+    report = clean_file(dirty, tmp_path / "hinted.mp4", formats=MEDIA_FORMATS)
+    assert report.cleaner == "mp4"
+    assert (tmp_path / "hinted.mp4").read_bytes() == (tmp_path / "all.mp4").read_bytes()
+    assert_nothing_left(tmp_path / "hinted.mp4", PLANTED_STRINGS)
+    picture = tmp_path / "photo.png"
+    make_media(picture, *video_source(), "-frames:v", "1", "-f", "image2")
+    with pytest.raises(CleanError, match="not one of the expected formats"):
+        clean_file(picture, tmp_path / "out.png", formats=MEDIA_FORMATS)
+    assert not (tmp_path / "out.png").exists()
+    assert not list(tmp_path.glob(".sneakernet-*"))
+
+
+def test_media_formats_hint_loads_no_other_cleaner(tmp_path: Path) -> None:
+    """Naming the formats imports only their modules (prepare's fixed cost per item)."""
+    import subprocess
+    import sys
+
+    dirty = _dirty_movie(tmp_path / "dirty.mp4", "-c:v", "libx264")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sneakernet.clean import clean_file\n"
+        "from sneakernet.clean.registry import MEDIA_FORMATS\n"
+        f"clean_file(Path({str(dirty)!r}), Path({str(tmp_path / 'out.mp4')!r}), "
+        "formats=MEDIA_FORMATS)\n"
+        "loaded = {m.rsplit('.', 1)[1] for m in sys.modules "
+        "if m.startswith('sneakernet.clean.formats.')}\n"
+        "print(' '.join(sorted(loaded)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(proc.stdout.split())
+    assert "mp4" in loaded
+    assert not loaded & {"pdf", "office", "odf", "epub", "zim", "html", "jpeg", "heif", "svg"}

@@ -10,6 +10,7 @@ only when complete. The source file is only ever read.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -191,12 +192,15 @@ def clean_file(
     options: CleanOptions | None = None,
     *,
     allow_unknown: bool = False,
+    formats: Sequence[str] | None = None,
 ) -> CleanReport:
     """Write a cleaned copy of src to dst (which may be src itself: in place).
 
     The copy is written under a temporary name, checked by inspecting it, and
     renamed to dst only when complete. Raises CleanError (UnknownFormat for an
     unknown format unless allow_unknown) and leaves dst untouched on failure.
+    With `formats` (cleaner module names, e.g. registry.MEDIA_FORMATS) the file
+    must be one of them, and only their cleaners are loaded.
     """
     src, dst = Path(src), Path(dst)
     options = options or CleanOptions()
@@ -209,14 +213,18 @@ def clean_file(
     ):
         work = _without_marks(src, marks, Path(tmp))
         work_size = size - marks.trailer_size
-        cleaner = registry.choose(work)
+        cleaner = registry.choose(work, formats=formats)
+        if cleaner is None and formats is not None:
+            raise CleanError(f"not one of the expected formats ({', '.join(formats)})")
         if cleaner is None:
             if not allow_unknown:
                 _choose(work)  # raises UnknownFormat with the operator's message
             _copy(work, partial, work_size)
             report = CleanReport(src, dst, "unknown")
         else:
-            findings, trailing = _clean_known(cleaner, work, work_size, partial, options, Path(tmp))
+            findings, trailing = _clean_known(
+                cleaner, work, work_size, partial, options, Path(tmp), formats
+            )
             removed = [f for f in findings if not f.kept]
             kept = [f for f in findings if f.kept]
             report = CleanReport(src, dst, cleaner.name, removed, kept, [], trailing)
@@ -226,7 +234,13 @@ def clean_file(
 
 
 def _clean_known(
-    cleaner: Cleaner, work: Path, size: int, partial: Path, options: CleanOptions, tmp: Path
+    cleaner: Cleaner,
+    work: Path,
+    size: int,
+    partial: Path,
+    options: CleanOptions,
+    tmp: Path,
+    formats: Sequence[str] | None = None,
 ) -> tuple[list[Finding], int]:
     """Findings removed and trailing bytes cut, with the checked copy at `partial`."""
     findings = cleaner.inspect(work)
@@ -237,13 +251,15 @@ def _clean_known(
         _copy(work, cut, end)
         work = cut
     cleaner.clean(work, partial, options)
-    _verify(cleaner, partial, options)
+    _verify(cleaner, partial, options, formats)
     return findings, trailing
 
 
-def _verify(cleaner: Cleaner, path: Path, options: CleanOptions) -> None:
+def _verify(
+    cleaner: Cleaner, path: Path, options: CleanOptions, formats: Sequence[str] | None = None
+) -> None:
     """The cleaned copy must still be this format and show nothing identifying."""
-    again = registry.choose(path)
+    again = registry.choose(path, formats=formats)
     if again is None or again.name != cleaner.name:
         raise CleanError(f"the cleaned copy is no longer a valid {cleaner.name} file")
     left = [f for f in again.inspect(path) if not f.kept and not kept_on_request(f, options)]

@@ -9,6 +9,8 @@ cleaner as `cleaner`; adding a format is adding one line here.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from sneakernet.clean.base import SNIFF_BYTES, Cleaner
@@ -49,23 +51,50 @@ FORMAT_MODULES: tuple[str, ...] = (
     "text",  # keep last: accepts any text
 )
 
-CLEANERS: list[Cleaner] = [
-    importlib.import_module(f"sneakernet.clean.formats.{name}").cleaner for name in FORMAT_MODULES
-]
+# The sound and video containers, for a caller that knows its file is one of
+# them (prepare, checking its own output): only their modules are imported.
+MEDIA_FORMATS: tuple[str, ...] = (
+    "mp4", "mkv", "flac", "adts", "mp3", "ogg", "wav", "aiff", "avi", "flv", "mpegts", "asf",
+)  # fmt: skip
 # Recognised only to be refused with the reason (never copied, even with --allow-unknown).
 REFUSED_FORMATS: tuple[str, ...] = ("mpeg_ps",)
-CLEANERS += [
-    getattr(importlib.import_module("sneakernet.clean.formats.refused"), name)
-    for name in REFUSED_FORMATS
-]
 
 
-def choose(path: Path, head: bytes | None = None) -> Cleaner | None:
-    """The cleaner for this file's content, or None when no cleaner knows it."""
+@cache
+def _cleaner(module: str) -> Cleaner:
+    return importlib.import_module(f"sneakernet.clean.formats.{module}").cleaner
+
+
+@cache
+def _refused(name: str) -> Cleaner:
+    return getattr(importlib.import_module("sneakernet.clean.formats.refused"), name)
+
+
+def cleaners(formats: Sequence[str] | None = None) -> list[Cleaner]:
+    """Every cleaner in offering order, or only those of `formats` (module names).
+
+    A module is imported when it is first offered a file, so a caller that
+    names its formats does not pay for the other thirty.
+    """
+    if formats is None:
+        return [_cleaner(n) for n in FORMAT_MODULES] + [_refused(n) for n in REFUSED_FORMATS]
+    unknown = set(formats) - set(FORMAT_MODULES)
+    if unknown:
+        raise ValueError(f"no cleaner module named {sorted(unknown)}")
+    return [_cleaner(n) for n in FORMAT_MODULES if n in formats]
+
+
+def choose(
+    path: Path, head: bytes | None = None, formats: Sequence[str] | None = None
+) -> Cleaner | None:
+    """The cleaner for this file's content, or None when no cleaner knows it.
+
+    With `formats`, only those cleaners are offered the file.
+    """
     if head is None:
         with path.open("rb") as f:
             head = f.read(SNIFF_BYTES)
-    for cleaner in CLEANERS:
+    for cleaner in cleaners(formats):
         if cleaner.sniff(head, path):
             return cleaner
     return None

@@ -37,9 +37,23 @@ class FfmpegError(RuntimeError):
 
 @cache
 def ffmpeg_exe() -> str:
-    """Path of the bundled static ffmpeg."""
+    """Path of the bundled static ffmpeg (or the one IMAGEIO_FFMPEG_EXE names).
+
+    The bundled binary is taken by its name: imageio-ffmpeg's own lookup runs
+    it with `-version` first, one more process in every worker and batch.
+    """
     import imageio_ffmpeg
 
+    if not os.environ.get("IMAGEIO_FFMPEG_EXE"):
+        try:
+            from imageio_ffmpeg._definitions import FNAME_PER_PLATFORM, get_platform
+            from imageio_ffmpeg._utils import _get_bin_dir
+        except ImportError:  # another layout: its public lookup below
+            pass
+        else:
+            bundled = Path(_get_bin_dir()) / FNAME_PER_PLATFORM.get(get_platform(), "")
+            if bundled.is_file() and os.access(bundled, os.X_OK):
+                return str(bundled)
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 

@@ -199,9 +199,10 @@ def _clean_output(path: Path, label: str) -> None:
     and what encoders hide in the streams (LAME's name in MP3 spare bits).
     """
     from sneakernet.clean import CleanError, clean_file
+    from sneakernet.clean.registry import MEDIA_FORMATS
 
-    try:
-        clean_file(path, path)  # in place, through the shared atomic writer
+    try:  # in place, through the shared atomic writer
+        clean_file(path, path, formats=MEDIA_FORMATS)
     except CleanError as exc:
         raise ItemFailed(f"{label}: the output could not be cleaned ({exc})") from None
 
