@@ -16,12 +16,11 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sneakernet.errors import ItemFailed
-from sneakernet.media import cache, documents, ffmpeg, health, subtitles, transcode
+from sneakernet.media import cache, ffmpeg, health, subtitles, transcode
 from sneakernet.media.probe import probe
 from sneakernet.media.profiles import Profile
 from sneakernet.media.transcode import PrepareOptions
@@ -209,6 +208,8 @@ def _clean_output(path: Path, label: str) -> None:
 
 def _prepare_book(job: Job, result: ItemResult) -> None:
     """Books are cheap to clean: no cache, a temporary name, then a rename."""
+    from sneakernet.media import documents  # not loaded for a batch of films
+
     with atomic_path(job.dst) as tmp:
         documents.prepare_book(job.src, tmp)
     result.status = "done"
@@ -244,8 +245,9 @@ def _run_in_worker(job: Job) -> ItemResult:
 
 def run_local(jobs: list[Job], workers: int, progress: ProgressSink) -> Iterator[ItemResult]:
     """Results as items finish; progress events are relayed while waiting."""
-    import multiprocessing
+    import multiprocessing  # not loaded for one item: prepare's fixed cost per item
     import queue as queue_module
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     if workers <= 1 or len(jobs) <= 1:  # no pool to start: one item after another, here
         for job in jobs:
