@@ -178,10 +178,10 @@ def _overhead(
         ours_times.append(ours.wall)
         ours_cpus.append(ours.cpu)
         runs = _logged_runs(log)
-        decode = sum(cpu for cpu, args in runs if " -f null " in f" {args} ")
+        # The health check decodes to the null muxer; every other run is the encode.
         encode = sum(cpu for cpu, args in runs if " -f null " not in f" {args} ")
         # What prepare itself spent: everything but its ffmpeg runs.
-        own_cpus.append(ours.cpu - decode - encode)
+        own_cpus.append(ours.cpu - sum(cpu for cpu, _ in runs))
         encode_cpus.append(encode)
         health_start = time.perf_counter()
         health.decoded_duration(output)

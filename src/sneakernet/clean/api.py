@@ -10,7 +10,6 @@ only when complete. The source file is only ever read.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -192,7 +191,7 @@ def clean_file(
     options: CleanOptions | None = None,
     *,
     allow_unknown: bool = False,
-    formats: Sequence[str] | None = None,
+    formats: tuple[str, ...] | None = None,
 ) -> CleanReport:
     """Write a cleaned copy of src to dst (which may be src itself: in place).
 
@@ -214,9 +213,9 @@ def clean_file(
         work = _without_marks(src, marks, Path(tmp))
         work_size = size - marks.trailer_size
         cleaner = registry.choose(work, formats=formats)
-        if cleaner is None and formats is not None:
-            raise CleanError(f"not one of the expected formats ({', '.join(formats)})")
         if cleaner is None:
+            if formats is not None:  # never copied as it is, even with allow_unknown
+                raise CleanError(f"not one of the expected formats ({', '.join(formats)})")
             if not allow_unknown:
                 _choose(work)  # raises UnknownFormat with the operator's message
             _copy(work, partial, work_size)
@@ -240,7 +239,7 @@ def _clean_known(
     partial: Path,
     options: CleanOptions,
     tmp: Path,
-    formats: Sequence[str] | None = None,
+    formats: tuple[str, ...] | None = None,
 ) -> tuple[list[Finding], int]:
     """Findings removed and trailing bytes cut, with the checked copy at `partial`."""
     findings = cleaner.inspect(work)
@@ -256,7 +255,7 @@ def _clean_known(
 
 
 def _verify(
-    cleaner: Cleaner, path: Path, options: CleanOptions, formats: Sequence[str] | None = None
+    cleaner: Cleaner, path: Path, options: CleanOptions, formats: tuple[str, ...] | None = None
 ) -> None:
     """The cleaned copy must still be this format and show nothing identifying."""
     again = registry.choose(path, formats=formats)

@@ -9,7 +9,6 @@ cleaner as `cleaner`; adding a format is adding one line here.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -60,32 +59,32 @@ MEDIA_FORMATS: tuple[str, ...] = (
 REFUSED_FORMATS: tuple[str, ...] = ("mpeg_ps",)
 
 
-@cache
 def _cleaner(module: str) -> Cleaner:
     return importlib.import_module(f"sneakernet.clean.formats.{module}").cleaner
 
 
-@cache
 def _refused(name: str) -> Cleaner:
     return getattr(importlib.import_module("sneakernet.clean.formats.refused"), name)
 
 
-def cleaners(formats: Sequence[str] | None = None) -> list[Cleaner]:
+@cache
+def cleaners(formats: tuple[str, ...] | None = None) -> tuple[Cleaner, ...]:
     """Every cleaner in offering order, or only those of `formats` (module names).
 
     A module is imported when it is first offered a file, so a caller that
     names its formats does not pay for the other thirty.
     """
     if formats is None:
-        return [_cleaner(n) for n in FORMAT_MODULES] + [_refused(n) for n in REFUSED_FORMATS]
+        everyone = [_cleaner(n) for n in FORMAT_MODULES]
+        return (*everyone, *(_refused(n) for n in REFUSED_FORMATS))
     unknown = set(formats) - set(FORMAT_MODULES)
     if unknown:
         raise ValueError(f"no cleaner module named {sorted(unknown)}")
-    return [_cleaner(n) for n in FORMAT_MODULES if n in formats]
+    return tuple(_cleaner(n) for n in FORMAT_MODULES if n in formats)
 
 
 def choose(
-    path: Path, head: bytes | None = None, formats: Sequence[str] | None = None
+    path: Path, head: bytes | None = None, formats: tuple[str, ...] | None = None
 ) -> Cleaner | None:
     """The cleaner for this file's content, or None when no cleaner knows it.
 
