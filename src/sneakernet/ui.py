@@ -75,6 +75,32 @@ def _say(style: str, prefix: str, message: str) -> None:
     sys.stderr.flush()
 
 
+Cell = "str | tuple[str, str]"  # text, or (text, Rich style) for a coloured cell
+
+
+def table(columns: list[str], rows: list[list[Cell]]) -> None:
+    """A table on stderr: Rich's, boxed and coloured, on a terminal; else plain
+    columns two spaces apart, as a log or a pipe reads them best (and without
+    loading Rich, a fixed cost of every `prepare` run from a script)."""
+    if "console" in _consoles or is_terminal():
+        from rich.markup import escape
+        from rich.table import Table
+
+        rich_table = Table(*columns)
+        for row in rows:
+            rich_table.add_row(
+                *(f"[{c[1]}]{escape(c[0])}[/]" if isinstance(c, tuple) else escape(c) for c in row)
+            )
+        __getattr__("console").print(rich_table)
+        return
+    texts = [columns] + [[c[0] if isinstance(c, tuple) else c for c in row] for row in rows]
+    widths = [max(len(row[n]) for row in texts) for n in range(len(columns))]
+    for row in texts:
+        line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        sys.stderr.write(line.rstrip().translate(_STRIP_CONTROL) + "\n")
+    sys.stderr.flush()
+
+
 def error(message: str) -> None:
     """One line saying what is wrong and what to do."""
     _say("bold red", "sneakernet: error: ", message)

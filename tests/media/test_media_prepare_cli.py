@@ -6,7 +6,7 @@ import json
 
 from mediagen import Clip, audio_peak, ffmpeg, make_clip
 
-from conftest import assert_user_error, run_cli
+from conftest import assert_user_error, imported_modules, run_cli
 
 
 def test_profiles_lists_builtins_and_user_files(tmp_path):
@@ -219,3 +219,31 @@ def test_progress_shows_on_a_terminal_even_with_json(tmp_path):
         runs[terminal] = result.stderr
     assert "all 1 items" in runs["1"] and "100%" in runs["1"]
     assert "all 1 items" not in runs["0"]
+
+
+def test_piped_summary_is_plain_columns_and_one_film_loads_only_what_it_needs(tmp_path):
+    # From a script or a log (stderr not a terminal) the summary is plain text in
+    # columns, and one film does not pay for the pool, the books or Rich.
+    film = make_clip(tmp_path / "film.mkv", Clip(size="320x240", seconds=1))
+    (tmp_path / "notes.mkv").write_text("not a film\n")
+    out = tmp_path / "out"
+    result = run_cli("prepare", film, tmp_path / "notes.mkv", "-o", out, "--profile", "notel",
+                     "--cache", tmp_path / "cache", "-j", "1")  # fmt: skip
+    assert result.code == 1, result.stderr
+    lines = result.stderr.splitlines()
+    header = next(n for n, line in enumerate(lines) if line.startswith("item "))
+    table = lines[header : header + 3]
+    assert table[0].split() == ["item", "result", "size", "time", "CRF", "VMAF", "reason"]
+    assert table[1].split()[:2] == ["film.mkv", "done"] and "KiB" in table[1]
+    assert table[2].split()[:2] == ["notes.mkv", "failed"]
+    assert "not a readable media file" in table[2]
+    # The columns line up: each header word starts where its cells start.
+    assert table[1].index("done") == table[2].index("failed") == table[0].index("result")
+    assert not any(ch in result.stderr for ch in "┏━│└")
+    assert lines[-1] == "1 done, 1 failed"
+    code, modules = imported_modules("prepare", film, "-o", tmp_path / "again", "--profile",
+                                     "notel", "--cache", tmp_path / "cache2")  # fmt: skip
+    assert code == 0
+    assert "sneakernet.media.jobs" in modules and "av" in modules  # it did prepare
+    assert not {"rich", "multiprocessing", "concurrent.futures",
+                "sneakernet.media.documents"} & modules  # fmt: skip

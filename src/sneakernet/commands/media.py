@@ -208,7 +208,7 @@ def prepare_command(
     as_json: bool,
 ) -> None:
     """Make files the profile's devices play: remux what complies, encode the rest."""
-    from sneakernet.media import cache, documents, jobs, transcode
+    from sneakernet.media import cache, jobs, transcode
     from sneakernet.media.profiles import load_profiles
 
     profile = paced_profile(load_profiles(profile_file).get(profile_name), pace or "normal")
@@ -216,7 +216,10 @@ def prepare_command(
     size_limit = parse_size(max_size) if max_size else None
     if outdir.exists() and not outdir.is_dir():
         raise UserError(f"output {outdir} exists and is not a folder")
-    wanted = documents.BOOK_SUFFIXES if profile.kind == "document" else MEDIA_SUFFIXES
+    if profile.kind == "document":  # the books' module is not loaded for films
+        from sneakernet.media.documents import BOOK_SUFFIXES as wanted
+    else:
+        wanted = MEDIA_SUFFIXES
     items = _expand(sources, outdir, wanted)
     outputs = _output_names(items, outdir, profile)
     for folder in sorted({dst.parent for dst in outputs}):
@@ -326,22 +329,20 @@ def run_with_progress(job_list: list[jobs.Job], n_jobs: int, dask: str | None) -
 
 
 def _print_summary(results: list) -> None:
-    from rich.table import Table
-
     quality = any(r.crf is not None for r in results)
     columns = ["item", "result", "size", "time"] + (["CRF", "VMAF"] if quality else [])
-    table = Table(*columns, "reason")
+    rows = []
     for r in results:
         colour = {"failed": "red", "cached": "cyan"}.get(r.status, "green")
-        row = [Path(r.src).name, f"[{colour}]{r.status}[/]",
+        row = [Path(r.src).name, (r.status, colour),
                human_size(r.size) if r.size else "", f"{r.seconds:.1f} s"]  # fmt: skip
         if quality:
             row += [
                 "" if r.crf is None else f"{r.crf:g}",
                 "" if r.vmaf is None else f"{r.vmaf:.1f} (predicted {r.predicted_vmaf:.1f})",
             ]
-        table.add_row(*row, r.reason)
-    ui.console.print(table)
+        rows.append([*row, r.reason or ""])
+    ui.table([*columns, "reason"], rows)
     counts = {
         s: sum(r.status == s for r in results) for s in ("done", "remuxed", "cached", "failed")
     }

@@ -245,14 +245,15 @@ def _run_in_worker(job: Job) -> ItemResult:
 
 def run_local(jobs: list[Job], workers: int, progress: ProgressSink) -> Iterator[ItemResult]:
     """Results as items finish; progress events are relayed while waiting."""
-    import multiprocessing  # not loaded for one item: prepare's fixed cost per item
-    import queue as queue_module
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
     if workers <= 1 or len(jobs) <= 1:  # no pool to start: one item after another, here
         for job in jobs:
             yield prepare_item(job, progress)
         return
+    # Not loaded for one item: a fixed cost of prepare's per item.
+    import multiprocessing
+    import queue as queue_module
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
     with ProcessPoolExecutor(
