@@ -12,10 +12,20 @@ from pathlib import Path
 
 import av
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mediagen import ffmpeg
 
 from conftest import run_cli
-from sneakernet.media.quality import fit_crf, vmaf_score
+from sneakernet.media.quality import (
+    CRF_RANGE,
+    MARGIN,
+    REFINEMENTS,
+    SEARCH_CRFS,
+    fit_crf,
+    plan_search,
+    vmaf_score,
+)
 
 FLOOR = 88.0
 SOURCES = {
@@ -208,3 +218,38 @@ def test_vmaf_ignores_colour_tags_and_compares_the_pixels(tmp_path):
                         for a, b in pairs])  # fmt: skip
     assert diff < 1.5, diff  # a near copy, pixel for pixel
     assert vmaf_score(tagged, src, 320, 240, tmp_path) > 90
+
+
+# The search's schedule on curves of known shape: VMAF falling ever faster with
+# CRF, as x264's does, from a top between 80 and 100.
+curves = st.builds(
+    lambda top, fall, power: lambda crf: top - fall * ((crf - 10.0) / 32.0) ** power,
+    st.floats(80.0, 100.0),
+    st.floats(5.0, 60.0),
+    st.floats(1.0, 2.5),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(curves, st.floats(70.0, 97.0))
+def test_the_search_reaches_the_floor_near_the_cheapest_crf_and_skips_the_far_side(curve, floor):
+    asked: list[float] = []
+
+    def measure(crf: float) -> float:
+        asked.append(crf)
+        return curve(crf)
+
+    found = plan_search(measure, floor)
+    target = floor + MARGIN
+    low, middle, high = SEARCH_CRFS
+    # The middle CRF first; then only the side of it where the floor lies.
+    assert asked[0] == middle
+    assert (high in asked) != (low in asked)
+    assert (high in asked) == (curve(middle) >= target)
+    half_steps = [CRF_RANGE[0] + k / 2 for k in range(int((CRF_RANGE[1] - CRF_RANGE[0]) * 2) + 1)]
+    reaching = [c for c in half_steps if curve(c) >= target]
+    if reaching and min(asked) <= max(reaching):
+        # Reached on the curve itself, and at most 1.5 CRF below the cheapest that does.
+        assert curve(found.crf) >= target - 1e-9
+        assert found.crf >= max(reaching) - 1.5
+    assert len(asked) <= 2 + 4 + REFINEMENTS  # two to start, a few widenings, the refits

@@ -388,7 +388,8 @@ def produce(
             from sneakernet.media.quality import search_crf
 
             try:
-                found = search_crf(info, profile, plan, workdir, spec.vmaf_floor)
+                found = search_crf(info, profile, plan, workdir, spec.vmaf_floor,
+                                   threads=options.threads)  # fmt: skip
             except ffmpeg.FfmpegError as exc:
                 # Samples this file will not give (an odd container, a damaged
                 # stretch): the film is still made, at the profile's own CRF.
@@ -421,7 +422,7 @@ def produce(
 
         width, height = plan.canvas or (plan.width, plan.height)
         try:
-            plan.measured_vmaf = sampled_vmaf(dst, info, width, height, workdir)
+            plan.measured_vmaf = sampled_vmaf(dst, info, width, height, workdir, options.threads)
         except ffmpeg.FfmpegError:
             plan.notes.append("VMAF of the output could not be measured on its samples")
         else:
