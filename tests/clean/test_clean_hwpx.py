@@ -143,3 +143,18 @@ def test_damaged_hwpx_fails_cleanly_or_comes_out_clean(tmp_path_factory, data):
     src.write_bytes(damaged)
     out = cleaned_or_refused(src, dst)
     assert out is None or b"PlantCreatorQ" not in out
+
+
+def test_a_directory_offset_past_its_place_is_refused_as_corrupt(tmp_path):
+    # Found by the fuzz test above: the end record's directory offset raised, so
+    # every member lay before the file's start and the read's seek failed.
+    raw = bytearray(hwpx(tmp_path / "doc.hwpx").read_bytes())
+    end = raw.rindex(b"PK\x05\x06")
+    offset = int.from_bytes(raw[end + 16 : end + 20], "little")
+    raw[end + 16 : end + 20] = (offset + 1000).to_bytes(4, "little")
+    src = tmp_path / "doc.hwpx"
+    src.write_bytes(bytes(raw))
+    result = run_cli("clean", "-o", tmp_path / "out", src)
+    assert_user_error(result, "doc.hwpx", "corrupt ZIP archive")
+    assert not (tmp_path / "out" / "doc.hwpx").exists()
+    assert src.read_bytes() == bytes(raw)

@@ -9,6 +9,7 @@ Pictures inside the archive are cleaned by their own cleaners.
 
 from __future__ import annotations
 
+import errno
 import struct
 import tempfile
 import zipfile
@@ -48,6 +49,13 @@ def read_members(path: Path) -> tuple[list[Member], list[Finding]]:
                 findings.append(Finding("ZIP:comment", shorten(z.comment), "free text"))
     except (zipfile.BadZipFile, zlib.error, EOFError, struct.error) as exc:
         raise CleanError(f"corrupt ZIP archive ({shorten(exc, 100)})") from None
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+        # A damaged directory offset puts a member before the file's start: the seek fails.
+        raise CleanError(
+            "corrupt ZIP archive (a member lies before the start of the file)"
+        ) from None
     except RuntimeError as exc:
         raise CleanError(f"cannot read ZIP archive: {shorten(exc, 100)}") from None
     except NotImplementedError:
