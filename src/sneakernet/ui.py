@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     console: Console
     out: Console
+    Cell = str | tuple[str, str]  # text, or (text, Rich style) for a coloured cell
 
 
 class _State:
@@ -73,9 +74,6 @@ def _say(style: str, prefix: str, message: str) -> None:
         return
     sys.stderr.write((prefix + message).translate(_STRIP_CONTROL).expandtabs(8) + "\n")
     sys.stderr.flush()
-
-
-Cell = "str | tuple[str, str]"  # text, or (text, Rich style) for a coloured cell
 
 
 def table(columns: list[str], rows: list[list[Cell]]) -> None:

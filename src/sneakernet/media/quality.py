@@ -4,10 +4,11 @@ A profile may state the quality its players need as a VMAF floor
 (`vmaf_floor`, measured at the player's resolution) instead of trusting one
 CRF for every film. `search_crf` encodes a few short segments spread across
 the film at two or three CRFs (the middle one, then those on the floor's side
-of it), measures each against the source scaled the same way, fits VMAF against CRF (piecewise linear between the measured points,
-made monotone, widened until it brackets the floor) and returns the highest CRF predicted to reach the
-floor plus a small margin: a static talk comes out at a high CRF and small, a
-film full of motion at a lower one.
+of it), measures each against the source scaled the same way, fits VMAF
+against CRF (piecewise linear between the measured points, made monotone,
+widened until it brackets the floor) and returns the highest CRF predicted to
+reach the floor plus a small margin: a static talk comes out at a high CRF
+and small, a film full of motion at a lower one.
 """
 
 from __future__ import annotations
