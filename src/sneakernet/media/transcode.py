@@ -241,7 +241,11 @@ def _video_encoder_options(profile: Profile, plan: Plan, fps: float) -> list[str
             opts += ["-profile:v", spec.encoder_profile]
         if spec.level is not None:
             opts += ["-level:v", f"{spec.level:g}"]
-        opts += ["-x264-params", "open-gop=0"]
+        # sync-lookahead=0: x264's threaded lookahead, on by default with
+        # frame threads, now and then (one encode in seven on a busy machine) gives
+        # different bytes for the same film and options; without it the same
+        # source always makes the same file, so cards rebuild bit for bit.
+        opts += ["-x264-params", "open-gop=0:sync-lookahead=0"]
         opts += list(H264_STRIP_SEI)
     if spec.encoder == "mpeg4":
         # No B-frames: the players that take MPEG-4 Part 2 stutter or refuse
