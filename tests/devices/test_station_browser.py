@@ -225,6 +225,13 @@ def _tiles(driver) -> dict[str, tuple[str, str, str]]:
     return {port: (state, status, reason) for port, state, status, reason in found}
 
 
+def _three_finished(tiles: dict[str, tuple[str, str, str]]) -> bool:
+    """Three tiles, each done, failed or fake, read from one look at the page
+    (two looks could see no tiles, all of which are finished, then three that
+    are still writing)."""
+    return len(tiles) == 3 and all(t[0] in ("done", "failed", "fake") for t in tiles.values())
+
+
 def test_a_browser_sees_a_fake_drive_a_failed_one_and_an_emptied_port(tmp_path):
     from sneakernet.station import ADDED, REMOVED, DriveEvent, Station
     from sneakernet.station_web import StationWeb
@@ -246,9 +253,7 @@ def test_a_browser_sees_a_fake_drive_a_failed_one_and_an_emptied_port(tmp_path):
             _until(driver, lambda d: "Accepting drives" in _text(d, "#mode"))
             for port, dev in (("A", fake), ("B", bad), ("C", good)):
                 station.handle(DriveEvent(ADDED, dev, port))
-            _until(driver, lambda d: all(t[0] in ("done", "failed", "fake")
-                                         for t in _tiles(d).values()) and len(_tiles(d)) == 3,
-                   timeout=120)  # fmt: skip
+            _until(driver, lambda d: _three_finished(_tiles(d)), timeout=120)
             tiles = _tiles(driver)
             assert tiles["A"][:2] == ("fake", "fake drive (real size 16.0 MiB)"), tiles
             assert tiles["B"][:2] == ("failed", "failed ✘"), tiles
